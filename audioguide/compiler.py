@@ -1,0 +1,287 @@
+"""Routine + Settings -> Script: the timed narration, as pure data.
+
+Speech lengths are estimated from the text at the chosen pace; pass
+``speech_ms`` (text -> measured ms) to compile the same session with real
+lengths, which is how export makes every cue and chapter time exact.
+
+Timing rules (README "Timing"):
+- ``then:`` and ``pause:`` are *flexible* pauses: scaled by 1/pace, and the only
+  thing ``--length`` stretches or shrinks (between FLEX_RANGE times their size).
+- repetition tempos scale with pace; holds are seconds and never change;
+  chimes have fixed lengths (script.CHIME_MS).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from . import routine as r
+from .errors import CompileError
+from .routine import Routine, fmt_number
+from .script import CHIME_MS, Chapter, Chime, Cue, Pause, Say, Script, relay
+from .settings import Settings
+
+#: Speech estimate at pace 1.0, fitted to both bundled voices (see tests/test_compiler.py).
+MS_PER_CHAR = 62
+#: Silence the mixer keeps around each trimmed segment (lead + tail pads).
+SPEECH_PAD_MS = 200
+#: How far ``--length`` may scale the flexible pauses: a quarter of their size up to ten times.
+FLEX_RANGE = (0.25, 10.0)
+#: A countdown speaks at most this many final seconds of a hold.
+COUNTDOWN_MAX = 5
+
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_VAR = re.compile(r"\{(\w+)\}")
+
+
+def estimate_speech_ms(text: str, pace: float = 1.0) -> int:
+    """A guess at how long ``text`` takes to speak, before any audio exists."""
+    return round((SPEECH_PAD_MS + MS_PER_CHAR * len(text)) / pace)
+
+
+def number_words(n: int) -> str:
+    """``21`` -> ``"Twenty-one."``: what a count sounds like when spoken."""
+    if n < 20:
+        word = _NUMBER_WORDS[n]
+    elif n < 100:
+        tens, ones = divmod(n, 10)
+        word = _TENS[tens] + (f"-{_NUMBER_WORDS[ones]}" if ones else "")
+    else:
+        word = str(n)
+    return word.capitalize() + "."
+
+
+def compile_script(routine: Routine, settings: Settings, speech_ms: Mapping[str, int] | None = None) -> Script:
+    """Lay out every cue of the session with start times in ms."""
+    builder = _Builder(routine, settings, speech_ms)
+    base_vars = {**settings.options, **{k: fmt_number(v) for k, v in settings.values.items()}}
+    builder.run(routine.steps, _Context(vars=base_vars))
+    builder.finish()
+    cues = builder.cues
+    if settings.length_ms is not None:
+        cues = fit_length(cues, settings.length_ms)
+    script = Script(
+        routine=routine.name,
+        title=routine.title,
+        cues=tuple(cues),
+        timing="estimated" if speech_ms is None else "measured",
+        settings=settings.record(),
+    )
+    return relay(script, lambda c: c.duration_ms)
+
+
+def length_bounds(cues: list[Cue]) -> tuple[int, int]:
+    """Shortest and longest total (ms) reachable by scaling the flexible pauses."""
+    flex = sum(c.duration_ms for c in cues if isinstance(c, Pause) and c.flexible)
+    fixed = sum(c.duration_ms for c in cues) - flex
+    return fixed + round(flex * FLEX_RANGE[0]), fixed + round(flex * FLEX_RANGE[1])
+
+
+def fit_length(cues: list[Cue], target_ms: int) -> list[Cue]:
+    """Scale flexible pauses so the cues add up to exactly ``target_ms``."""
+    lo, hi = length_bounds(cues)
+    if not lo <= target_ms <= hi:
+        raise CompileError(
+            f"--length {target_ms / 60000:g}: with these settings the session can last "
+            f"{lo / 60000:.1f} to {hi / 60000:.1f} minutes (only the pauses between instructions stretch or shrink)"
+        )
+    flex_idx = [i for i, c in enumerate(cues) if isinstance(c, Pause) and c.flexible]
+    flex = sum(cues[i].duration_ms for i in flex_idx)
+    if not flex_idx or flex == 0:
+        return cues  # lo == hi == target: nothing to move
+    fixed = sum(c.duration_ms for c in cues) - flex
+    k = (target_ms - fixed) / flex
+    out = list(cues)
+    for i in flex_idx:
+        out[i] = replace(out[i], duration_ms=round(cues[i].duration_ms * k))
+    # Rounding leaves a few ms over or under: give them to the longest pause.
+    residual = target_ms - sum(c.duration_ms for c in out)
+    longest = max(flex_idx, key=lambda i: out[i].duration_ms)
+    out[longest] = replace(out[longest], duration_ms=out[longest].duration_ms + residual)
+    return out
+
+
+@dataclass
+class _Context:
+    vars: dict[str, str]
+    side_index: int = 0
+    """0 on the first side of a per_side block, 1 on the second (brief narration)."""
+    round: int = 1
+    """1-based round of the innermost loop (``again`` text from round 2)."""
+
+    def child(self, **changes: Any) -> "_Context":
+        extra = changes.pop("vars", {})
+        return replace(self, vars={**self.vars, **extra}, **changes)
+
+
+@dataclass
+class _Builder:
+    routine: Routine
+    settings: Settings
+    speech_ms: Mapping[str, int] | None
+    cues: list[Cue] = field(default_factory=list)
+    chapter: str = ""
+    step: int = 0
+    step_has_instruction: bool = False
+
+    # -- emitting cues --
+
+    def add(self, cue: Cue) -> None:
+        if cue.duration_ms <= 0 and not isinstance(cue, Chapter):
+            return
+        self.cues.append(replace(cue, chapter=self.chapter, step=self.step))
+
+    def new_step(self) -> None:
+        if self.cues:
+            self.step += 1
+        self.step_has_instruction = False
+
+    def say(self, text: str, role: str = "instruction") -> int:
+        if role == "instruction":
+            if self.step_has_instruction:
+                self.new_step()
+            self.step_has_instruction = True
+        ms = self.speech_length(text)
+        self.add(Say(text=text, role=role, duration_ms=ms))
+        return ms
+
+    def speech_length(self, text: str) -> int:
+        if self.speech_ms is None:
+            return estimate_speech_ms(text, self.settings.pace)
+        try:
+            return self.speech_ms[text]
+        except KeyError:
+            raise CompileError(f"no measured speech for {text[:60]!r}") from None
+
+    def pause(self, ms: float, flexible: bool) -> None:
+        self.add(Pause(duration_ms=round(ms), flexible=flexible))
+
+    def chime(self, kind: str) -> None:
+        if self.settings.chimes:
+            self.add(Chime(kind=kind, duration_ms=CHIME_MS[kind]))
+
+    # -- walking steps --
+
+    def seconds(self, amount: r.Amount) -> float:
+        return float(self.settings.values[amount] if isinstance(amount, str) else amount)
+
+    def count(self, amount: r.Amount) -> int:
+        return int(self.settings.values[amount] if isinstance(amount, str) else amount)
+
+    def applies(self, step: r.Step, ctx: _Context) -> bool:
+        for key, accepted in step.when:
+            if key == "chimes":
+                actual: Any = self.settings.chimes
+            elif key in self.settings.options:
+                actual = self.settings.options[key]
+            else:
+                actual = int(ctx.vars[key])
+            if actual not in accepted:
+                return False
+        return True
+
+    def render(self, text: str, ctx: _Context) -> str:
+        def sub(m: re.Match) -> str:
+            name = m.group(1)
+            if name[:1].isupper():
+                value = ctx.vars[name[0].lower() + name[1:]]
+                return value[:1].upper() + value[1:]
+            return ctx.vars[name]
+
+        return _VAR.sub(sub, text)
+
+    def run(self, steps: tuple[r.Step, ...], ctx: _Context) -> None:
+        for step in steps:
+            if self.applies(step, ctx):
+                getattr(self, f"do_{type(step).__name__}")(step, ctx)
+
+    def do_ChapterStep(self, step: r.ChapterStep, ctx: _Context) -> None:
+        first = not any(isinstance(c, Chapter) for c in self.cues)
+        self.new_step()
+        self.chapter = self.render(step.title, ctx)
+        self.add(Chapter(title=self.chapter))
+        if not first:
+            self.chime("step")
+
+    def do_SayStep(self, step: r.SayStep, ctx: _Context) -> None:
+        text = step.text
+        if ctx.round > 1 and step.again is not None:
+            text = step.again
+        if ctx.side_index > 0 and step.brief is not None:
+            text = step.brief
+        if not text:
+            return  # "" means: nothing to say here (and no time to do it)
+        self.say(self.render(text, ctx))
+        if step.then is not None:
+            self.pause(self.seconds(step.then) * 1000 / self.settings.pace, flexible=True)
+
+    def do_PauseStep(self, step: r.PauseStep, ctx: _Context) -> None:
+        self.pause(self.seconds(step.seconds) * 1000 / self.settings.pace, flexible=True)
+
+    def do_ChimeStep(self, step: r.ChimeStep, ctx: _Context) -> None:
+        self.chime(step.kind)
+
+    def do_RepeatStep(self, step: r.RepeatStep, ctx: _Context) -> None:
+        n, beat_ms = self.count(step.count), self.seconds(step.tempo) * 1000 / self.settings.pace
+        style = "count" if step.style == "tick" and not self.settings.chimes else step.style
+        if style == "silent":
+            self.pause(n * beat_ms, flexible=False)
+            return
+        for i in range(1, n + 1):
+            used = self.say(number_words(i), role="count") if style == "count" else CHIME_MS["tick"]
+            if style == "tick":
+                self.chime("tick")
+            self.pause(max(0.0, beat_ms - used), flexible=False)
+
+    def do_HoldStep(self, step: r.HoldStep, ctx: _Context) -> None:
+        hold_ms = self.seconds(step.seconds) * 1000  # a hold is a promise in seconds: pace never changes it
+        start_ms = CHIME_MS["hold"] if self.settings.chimes else 0
+        self.chime("hold")
+        beats = 0
+        if step.style == "countdown":
+            beats = max(0, min(COUNTDOWN_MAX, int((hold_ms - start_ms) // 1000)))
+        self.pause(hold_ms - start_ms - beats * 1000, flexible=False)
+        for i in range(beats, 0, -1):
+            used = self.say(number_words(i), role="countdown")
+            self.pause(max(0, 1000 - used), flexible=False)
+        self.chime("release")
+        if step.style == "countdown" or not self.settings.chimes:
+            self.say(self.render(step.release, ctx), role="countdown")
+
+    def do_LoopStep(self, step: r.LoopStep, ctx: _Context) -> None:
+        total = self.count(step.count)
+        for n in range(1, total + 1):
+            self.run(step.steps, ctx.child(vars={"n": str(n), "count": str(total)}, round=n))
+
+    def do_ForEachStep(self, step: r.ForEachStep, ctx: _Context) -> None:
+        for item in step.items:
+            self.run(step.steps, ctx.child(vars={step.var: self.render(item, ctx)}))
+
+    def do_PerSideStep(self, step: r.PerSideStep, ctx: _Context) -> None:
+        sides = _sides(self.settings.options)
+        for i, side in enumerate(sides):
+            other = "left" if side == "right" else "right"
+            names = {"side": side, "other_side": other, "previous_side": sides[i - 1] if i else other}
+            side_ctx = ctx.child(vars=names, side_index=i)
+            self.run(step.switch if i else step.first, side_ctx)
+            self.run(step.steps, side_ctx)
+
+    def finish(self) -> None:
+        if self.settings.chimes:
+            self.chime("end")
+        else:
+            self.say("This is the end of the session.")
+
+
+def _sides(options: Mapping[str, str]) -> list[str]:
+    feet = options.get("feet", "both")
+    if feet != "both":
+        return [feet]
+    first = options.get("first_foot", "right")
+    return [first, "left" if first == "right" else "right"]

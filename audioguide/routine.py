@@ -1,0 +1,480 @@
+"""Routines: the YAML schema, loading, and validation with located messages.
+
+A routine is data: a title, options with choices, named settings (every
+duration and count, with default, range and description) and a list of steps.
+See README "Writing a routine" for the schema; ``foot-massage.yaml`` is the
+worked example. Loading either returns a fully checked ``Routine`` or raises
+``RoutineError`` with one line such as
+``foot.yaml:42: steps[3].hold.seconds: must be 1..600 seconds, got -4``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Union
+
+from . import yamlfile
+from .errors import RoutineError
+from .script import CHIME_MS
+
+BUNDLED_PACKAGE = "audioguide.routines"
+DEFAULT_ROUTINE = "foot-massage"
+
+UNITS = {"seconds", "count"}
+#: Hard limits for any value, declared or literal: beyond these it is a typo.
+LIMITS = {"seconds": (0.0, 3600.0), "count": (0, 1000)}
+REPEAT_STYLES = ("count", "tick", "silent")
+HOLD_STYLES = ("countdown", "chime")
+
+#: A duration or count: the name of a declared setting, or a literal number.
+Amount = Union[str, float, int]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A choice the user makes (``--position floor``)."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """A named duration or count the user can change (``--set tender_hold=20``)."""
+
+    name: str
+    default: float | int
+    min: float | int
+    max: float | int
+    unit: str
+    """``seconds`` (decimals allowed) or ``count`` (whole numbers)."""
+    help: str = ""
+
+    def check(self, value: Any) -> float | int:
+        """``value`` converted to this setting's type, or ValueError with the reason."""
+        return check_amount(value, self.unit, self.min, self.max)
+
+
+def check_amount(value: Any, unit: str, lo: float, hi: float) -> float | int:
+    """Validate a number of ``unit`` within ``lo..hi``; ValueError explains why not."""
+    span = f"{fmt_number(lo)}..{fmt_number(hi)} {'seconds' if unit == 'seconds' else ''}".rstrip()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = "a whole number" if unit == "count" else "a number of seconds"
+        raise ValueError(f"must be {kind} ({span}), got {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"must be {span}, got {value}")
+    if unit == "count":
+        if value != int(value):
+            raise ValueError(f"must be a whole number ({span}), got {fmt_number(value)}")
+        value = int(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"must be {span}, got {fmt_number(value)}")
+    return value if unit == "count" else float(value)
+
+
+def fmt_number(x: float | int) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# -- steps ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    when: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    """Conditions: (option, loop variable or ``chimes``, accepted values); all must hold."""
+    path: str = ""
+    """Where in the file this step is, for messages."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SayStep(Step):
+    text: str
+    brief: str | None = None
+    """Shorter text for the second side of a per_side block ("" = say nothing)."""
+    again: str | None = None
+    """Text for later rounds of an enclosing loop."""
+    then: Amount | None = None
+    """Time to do it, after speaking: a flexible pause."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseStep(Step):
+    seconds: Amount
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChimeStep(Step):
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChapterStep(Step):
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepeatStep(Step):
+    """``count`` repetitions, one every ``tempo`` seconds, counted, ticked or silent."""
+
+    count: Amount
+    tempo: Amount
+    style: str = "count"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldStep(Step):
+    """Hold for ``seconds`` (a fixed time), ended by a countdown or a release chime."""
+
+    seconds: Amount
+    style: str = "chime"
+    release: str = "And release."
+    """Spoken at the end when chimes are off or with a countdown."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoopStep(Step):
+    """Do ``steps`` ``count`` times; ``{n}`` and ``{count}`` are available inside."""
+
+    count: Amount
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForEachStep(Step):
+    """Do ``steps`` once per item, with ``{<as>}`` set to the item (each toe, by name)."""
+
+    var: str
+    items: tuple[str, ...]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PerSideStep(Step):
+    """Do ``steps`` once per side chosen by the ``feet``/``first_foot`` options.
+
+    ``{side}``, ``{Side}`` and ``{other_side}`` are available inside. ``first``
+    runs before the first side, ``switch`` between sides.
+    """
+
+    steps: tuple[Step, ...]
+    first: tuple[Step, ...] = ()
+    switch: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class Routine:
+    name: str
+    title: str
+    description: str
+    options: dict[str, OptionSpec]
+    settings: dict[str, SettingSpec]
+    steps: tuple[Step, ...]
+    display: str = ""
+    """How messages name the routine's file."""
+    artist: str = "audioguide"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- loading -------------------------------------------------------------------
+
+
+def bundled_names() -> list[str]:
+    folder = resources.files(BUNDLED_PACKAGE)
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def locate(ref: str | None) -> tuple[Path, str]:
+    """(file, display name) for a path or a bundled routine's name."""
+    ref = ref or DEFAULT_ROUTINE
+    path = Path(ref)
+    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in ref or path.exists()
+    if looks_like_path:
+        return path, ref
+    if ref in bundled_names():
+        return Path(str(resources.files(BUNDLED_PACKAGE) / f"{ref}.yaml")), f"{ref}.yaml"
+    known = ", ".join(bundled_names())
+    raise RoutineError(f"unknown routine {ref!r}: no such file, and the bundled routines are: {known}")
+
+
+def load_routine(ref: str | None = None) -> Routine:
+    """Load and validate a routine by path or bundled name."""
+    path, display = locate(ref)
+    doc = yamlfile.load(path, display, RoutineError)
+    name = path.stem
+    return _Validator(doc).routine(name)
+
+
+def parse_routine(text: str, display: str = "routine.yaml", name: str = "routine") -> Routine:
+    """Validate a routine given as YAML text (for tests and tools)."""
+    return _Validator(yamlfile.parse(text, display, RoutineError)).routine(name)
+
+
+_VAR = re.compile(r"\{([^{}]*)\}")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_STEP_KINDS = ("say", "pause", "chime", "chapter", "repeat", "hold", "loop", "for_each", "per_side")
+
+
+class _Validator:
+    """Walks the plain data of a routine document and builds typed steps."""
+
+    def __init__(self, doc: yamlfile.Document):
+        self.doc = doc
+        self.options: dict[str, OptionSpec] = {}
+        self.settings: dict[str, SettingSpec] = {}
+
+    def fail(self, path: str, message: str) -> RoutineError:
+        return RoutineError(f"{self.doc.where(path)}: {message}")
+
+    # -- generic shape checks --
+
+    def mapping(self, value: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"must be a mapping with keys {', '.join(required + optional)}, got {_kind(value)}")
+        for key in value:
+            if key not in required + optional:
+                raise self.fail(f"{path}.{key}" if path else str(key), f"unknown key{_suggest(key, required + optional)}")
+        for key in required:
+            if key not in value:
+                raise self.fail(path, f"missing required key {key!r}")
+        return value
+
+    def text(self, value: Any, path: str, *, allow_empty: bool = False) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = fmt_number(value)
+        if not isinstance(value, str):
+            raise self.fail(path, f"must be text, got {_kind(value)}")
+        value = " ".join(value.split())
+        if not value and not allow_empty:
+            raise self.fail(path, "must not be empty")
+        if len(value) > 1000:
+            raise self.fail(path, f"is {len(value)} characters; keep a spoken line under 1000")
+        return value
+
+    def name(self, value: Any, path: str) -> str:
+        if not isinstance(value, str) or not _NAME.match(value):
+            raise self.fail(path, f"must be a lowercase name like tender_hold, got {value!r}")
+        return value
+
+    # -- top level --
+
+    def routine(self, name: str) -> Routine:
+        top = self.doc.data
+        if top is None:
+            raise self.fail("", "is empty; a routine needs at least a title and steps")
+        top = self.mapping(top, "", ("title", "steps"), ("description", "artist", "options", "settings"))
+        title = self.text(top["title"], "title")
+        description = self.text(top.get("description", ""), "description", allow_empty=True)
+        artist = self.text(top.get("artist", "audioguide"), "artist")
+        self.options = self.option_specs(top.get("options", {}))
+        self.settings = self.setting_specs(top.get("settings", {}))
+        clash = set(self.options) & set(self.settings)
+        if clash:
+            raise self.fail(f"settings.{sorted(clash)[0]}", "has the same name as an option")
+        scope = frozenset(self.options) | frozenset(self.settings)
+        steps = self.steps(top["steps"], "steps", scope, loops=frozenset())
+        if not steps:
+            raise self.fail("steps", "must list at least one step")
+        return Routine(name, title, description, self.options, self.settings, steps, self.doc.display, artist)
+
+    def option_specs(self, raw: Any) -> dict[str, OptionSpec]:
+        if not isinstance(raw, dict):
+            raise self.fail("options", f"must be a mapping of option names, got {_kind(raw)}")
+        out = {}
+        for key, spec in raw.items():
+            path = f"options.{key}"
+            self.name(key, path)
+            spec = self.mapping(spec, path, ("choices",), ("default", "help"))
+            choices = spec["choices"]
+            if not isinstance(choices, list) or not choices:
+                raise self.fail(f"{path}.choices", "must be a non-empty list")
+            choices = tuple(self.name(c, f"{path}.choices[{i}]") for i, c in enumerate(choices))
+            default = spec.get("default", choices[0])
+            if default not in choices:
+                raise self.fail(f"{path}.default", f"must be one of {', '.join(choices)}, got {default!r}")
+            out[key] = OptionSpec(key, choices, default, self.text(spec.get("help", ""), f"{path}.help", allow_empty=True))
+        return out
+
+    def setting_specs(self, raw: Any) -> dict[str, SettingSpec]:
+        if not isinstance(raw, dict):
+            raise self.fail("settings", f"must be a mapping of setting names, got {_kind(raw)}")
+        out = {}
+        for key, spec in raw.items():
+            path = f"settings.{key}"
+            self.name(key, path)
+            if key in ("pace", "length", "n", "count", "side", "other_side"):
+                raise self.fail(path, "is a reserved name")
+            spec = self.mapping(spec, path, ("default", "unit"), ("min", "max", "help"))
+            unit = spec["unit"]
+            if unit not in UNITS:
+                raise self.fail(f"{path}.unit", f"must be seconds or count, got {unit!r}")
+            lo_limit, hi_limit = LIMITS[unit]
+            bounds = {}
+            for bound, fallback in (("min", lo_limit), ("max", hi_limit)):
+                try:
+                    bounds[bound] = check_amount(spec.get(bound, fallback), unit, lo_limit, hi_limit)
+                except ValueError as exc:
+                    raise self.fail(f"{path}.{bound}", str(exc)) from None
+            if bounds["min"] > bounds["max"]:
+                raise self.fail(path, f"min {bounds['min']} is above max {bounds['max']}")
+            try:
+                default = check_amount(spec["default"], unit, bounds["min"], bounds["max"])
+            except ValueError as exc:
+                raise self.fail(f"{path}.default", str(exc)) from None
+            help_text = self.text(spec.get("help", ""), f"{path}.help", allow_empty=True)
+            out[key] = SettingSpec(key, default, bounds["min"], bounds["max"], unit, help_text)
+        return out
+
+    # -- steps --
+
+    def steps(self, raw: Any, path: str, scope: frozenset, loops: frozenset) -> tuple[Step, ...]:
+        if not isinstance(raw, list):
+            raise self.fail(path, f"must be a list of steps, got {_kind(raw)}")
+        return tuple(self.step(item, f"{path}[{i}]", scope, loops) for i, item in enumerate(raw))
+
+    def step(self, raw: Any, path: str, scope: frozenset, loops: frozenset) -> Step:
+        if not isinstance(raw, dict):
+            raise self.fail(path, f"must be a mapping with one of {', '.join(_STEP_KINDS)}, got {_kind(raw)}")
+        kinds = [k for k in raw if k in _STEP_KINDS]
+        if len(kinds) != 1:
+            found = f"got {', '.join(kinds)}" if kinds else f"got keys {', '.join(map(str, raw))}"
+            raise self.fail(path, f"needs exactly one of {', '.join(_STEP_KINDS)}; {found}")
+        kind = kinds[0]
+        extra = {"say": ("brief", "again", "then")}.get(kind, ())
+        self.mapping(raw, path, (kind,), extra + ("when",))
+        common = {"when": self.when(raw.get("when"), f"{path}.when", loops), "path": path}
+        value, vpath = raw[kind], f"{path}.{kind}"
+        if kind == "say":
+            texts = {}
+            for key in ("brief", "again"):
+                if key in raw:
+                    texts[key] = self.template(raw[key], f"{path}.{key}", scope, allow_empty=True)
+            then = self.amount(raw["then"], f"{path}.then", "seconds") if "then" in raw else None
+            return SayStep(text=self.template(value, vpath, scope), then=then, **texts, **common)
+        if kind == "pause":
+            return PauseStep(seconds=self.amount(value, vpath, "seconds"), **common)
+        if kind == "chime":
+            if value not in CHIME_MS:
+                raise self.fail(vpath, f"must be one of {', '.join(CHIME_MS)}, got {value!r}")
+            return ChimeStep(kind=value, **common)
+        if kind == "chapter":
+            return ChapterStep(title=self.template(value, vpath, scope), **common)
+        if kind == "repeat":
+            spec = self.mapping(value, vpath, ("count", "tempo"), ("style",))
+            style = self.choice(spec.get("style", "count"), f"{vpath}.style", REPEAT_STYLES)
+            return RepeatStep(
+                count=self.amount(spec["count"], f"{vpath}.count", "count", lo=1),
+                tempo=self.amount(spec["tempo"], f"{vpath}.tempo", "seconds", lo=0.5),
+                style=style,
+                **common,
+            )
+        if kind == "hold":
+            spec = self.mapping(value, vpath, ("seconds",), ("style", "release"))
+            return HoldStep(
+                seconds=self.amount(spec["seconds"], f"{vpath}.seconds", "seconds", lo=1),
+                style=self.choice(spec.get("style", "chime"), f"{vpath}.style", HOLD_STYLES),
+                release=self.template(spec.get("release", "And release."), f"{vpath}.release", scope),
+                **common,
+            )
+        if kind == "loop":
+            spec = self.mapping(value, vpath, ("count", "steps"), ())
+            inner = scope | {"n", "count"}
+            return LoopStep(
+                count=self.amount(spec["count"], f"{vpath}.count", "count", lo=1),
+                steps=self.steps(spec["steps"], f"{vpath}.steps", inner, loops | {"n"}),
+                **common,
+            )
+        if kind == "for_each":
+            spec = self.mapping(value, vpath, ("items", "as", "steps"), ())
+            var = self.name(spec["as"], f"{vpath}.as")
+            if var in scope:
+                raise self.fail(f"{vpath}.as", f"{var!r} is already a name in use here")
+            items = spec["items"]
+            if not isinstance(items, list) or not items:
+                raise self.fail(f"{vpath}.items", "must be a non-empty list")
+            items = tuple(self.text(x, f"{vpath}.items[{i}]") for i, x in enumerate(items))
+            return ForEachStep(var=var, items=items, steps=self.steps(spec["steps"], f"{vpath}.steps", scope | {var}, loops), **common)
+        # per_side
+        spec = self.mapping(value, vpath, ("steps",), ("first", "switch"))
+        for needed in ("feet", "first_foot"):
+            if needed not in self.options:
+                raise self.fail(vpath, f"needs an option {needed!r} (which sides, and which first)")
+        side_scope = scope | {"side", "other_side"}
+        return PerSideStep(
+            steps=self.steps(spec["steps"], f"{vpath}.steps", side_scope, loops),
+            first=self.steps(spec.get("first", []), f"{vpath}.first", side_scope, loops),
+            switch=self.steps(spec.get("switch", []), f"{vpath}.switch", side_scope | {"previous_side"}, loops),
+            **common,
+        )
+
+    def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.fail(path, f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def amount(self, value: Any, path: str, unit: str, lo: float = 0) -> Amount:
+        """A setting name of the right unit, or a literal number within sane limits."""
+        if isinstance(value, str):
+            spec = self.settings.get(value)
+            if spec is None:
+                raise self.fail(path, f"unknown setting {value!r}{_suggest(value, tuple(self.settings))}")
+            if spec.unit != unit:
+                raise self.fail(path, f"setting {value!r} is a {spec.unit} setting; this needs {unit}")
+            if spec.min < lo:
+                raise self.fail(f"settings.{value}.min", f"must be at least {fmt_number(lo)} where it is used as {path}")
+            return value
+        try:
+            return check_amount(value, unit, lo, 600 if unit == "seconds" else 100)
+        except ValueError as exc:
+            raise self.fail(path, str(exc)) from None
+
+    def template(self, value: Any, path: str, scope: frozenset, *, allow_empty: bool = False) -> str:
+        text = self.text(value, path, allow_empty=allow_empty)
+        for match in _VAR.finditer(text):
+            var = match.group(1)
+            if var[:1].isupper():
+                var = var[0].lower() + var[1:]
+            if var not in scope:
+                raise self.fail(path, f"unknown name {{{match.group(1)}}} in text{_suggest(var, tuple(scope))}")
+        return text
+
+    def when(self, raw: Any, path: str, loops: frozenset) -> tuple:
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict) or not raw:
+            raise self.fail(path, f"must be a mapping like {{position: chair}}, got {_kind(raw)}")
+        out = []
+        for key, accepted in raw.items():
+            values = tuple(accepted) if isinstance(accepted, list) else (accepted,)
+            if key in loops:
+                for v in values:
+                    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                        raise self.fail(f"{path}.{key}", f"must be a round number from 1, got {v!r}")
+            elif key == "chimes":
+                if any(not isinstance(v, bool) for v in values):
+                    raise self.fail(f"{path}.{key}", f"must be true or false, got {accepted!r}")
+            elif key in self.options:
+                for v in values:
+                    if v not in self.options[key].choices:
+                        raise self.fail(f"{path}.{key}", f"must be one of {', '.join(self.options[key].choices)}, got {v!r}")
+            else:
+                raise self.fail(f"{path}.{key}", f"unknown option{_suggest(str(key), tuple(self.options) + tuple(loops))}")
+            out.append((key, values))
+        return tuple(out)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+def _suggest(word: Any, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

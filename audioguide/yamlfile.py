@@ -1,0 +1,127 @@
+"""Safe YAML reading that remembers where each value came from.
+
+Routines and timings files are small, hand-written documents. We parse them
+with PyYAML's safe loader, refuse aliases outright (an alias bomb is then
+rejected at the first ``*``, before any expansion) and keep the line of every
+node so that errors can say ``foot.yaml:42: steps[3].hold: ...``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+#: Routines and timings are a few KB; anything this big is a mistake, not a routine.
+MAX_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed", problem_mark=event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+@dataclass
+class Document:
+    """Plain data from a YAML file plus the line of each value, keyed by path."""
+
+    data: Any
+    display: str
+    """How to name the file in messages."""
+    lines: dict[str, int]
+    """``"steps[3].hold"`` -> 1-based line number."""
+
+    def where(self, path: str) -> str:
+        """``file:line: path`` for messages (the line of the nearest known parent)."""
+        probe = path
+        while probe and probe not in self.lines:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
+            if probe == path:
+                break
+        line = self.lines.get(probe) or self.lines.get("")
+        head = f"{self.display}:{line}" if line else self.display
+        return f"{head}: {path}" if path else head
+
+
+def read_text(path: Path, display: str, error: type[Exception]) -> str:
+    """The file's text, or ``error`` with one line saying why it cannot be read."""
+    try:
+        if path.is_dir():
+            raise error(f"{display}: is a directory, not a YAML file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise error(f"{display}: file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{display}: no such file") from None
+    except PermissionError:
+        raise error(f"{display}: permission denied") from None
+    except OSError as exc:
+        raise error(f"{display}: cannot read: {exc.strerror or exc}") from None
+    if b"\x00" in raw:
+        raise error(f"{display}: is a binary file, not YAML text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(f"{display}:{line}: not valid UTF-8 text (byte {exc.start})") from None
+
+
+def parse(text: str, display: str, error: type[Exception]) -> Document:
+    """Parse YAML ``text`` into a Document; any YAML problem becomes one ``error`` line."""
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        what = exc.problem or exc.context or "invalid YAML"
+        raise error(f"{display}{line}: invalid YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{display}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if node is None:
+        return Document(None, display, lines)
+    try:
+        data = _build(node, "", lines, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise error(f"{display}{line}: invalid YAML: {exc.problem}") from None
+    return Document(data, display, lines)
+
+
+def load(path: Path, display: str, error: type[Exception]) -> Document:
+    return parse(read_text(path, display, error), display, error)
+
+
+def _build(node, path: str, lines: dict[str, int], loader) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise yaml.MarkedYAMLError(problem="keys must be plain names", problem_mark=key_node.start_mark)
+            key = loader.construct_object(key_node, deep=True)
+            if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.MarkedYAMLError(problem="merge keys (<<) are not allowed", problem_mark=key_node.start_mark)
+            if key in out:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+            child = f"{path}.{key}" if path else str(key)
+            out[key] = _build(value_node, child, lines, loader)
+            lines[child] = key_node.start_mark.line + 1  # "where is tender_hold" means the key's line
+        return out
+    if isinstance(node, SequenceNode):
+        return [_build(v, f"{path}[{i}]", lines, loader) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,97 @@
+"""The command line through its real entry point: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from audioguide import __version__
+from helpers import run_cli
+
+
+def test_version_and_help():
+    out = run_cli("--version")
+    assert out.returncode == 0 and __version__ in out.stdout
+    out = run_cli("--help")
+    assert out.returncode == 0
+    for command in ("script", "timings", "routines"):
+        assert command in out.stdout
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "audioguide", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_script_prints_the_timed_table():
+    out = run_cli("script")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("Self foot massage — ")
+    assert any("Right foot: ankle" in l and "chime  step" in l for l in lines)
+    assert any('say    "Your big toe.' in l for l in lines)
+    assert out.stderr == ""
+
+
+def test_script_json_is_the_documented_document():
+    out = run_cli("script", "--json", "--position", "floor", "--set", "ankle_reps=6")
+    doc = json.loads(out.stdout)
+    assert doc["format"] == "audioguide.script/1"
+    assert doc["settings"]["options"]["position"] == "floor"
+    assert doc["settings"]["values"]["ankle_reps"] == 6
+    assert {c["type"] for c in doc["cues"]} == {"say", "pause", "chime", "chapter"}
+    assert doc["total_ms"] == doc["cues"][-1]["start_ms"] + doc["cues"][-1]["duration_ms"]
+
+
+def test_timings_round_trip_through_the_cli(tmp_path):
+    out = run_cli("timings")
+    path = tmp_path / "mine.yaml"
+    path.write_text(out.stdout.replace("tender_hold: 10", "tender_hold: 25"))
+    default = json.loads(run_cli("script", "--json").stdout)
+    mine = json.loads(run_cli("script", "--json", "--timings", str(path)).stdout)
+    assert mine["settings"]["values"]["tender_hold"] == 25
+    assert mine["total_ms"] == default["total_ms"] + 2 * 2 * 15_000  # 2 spots x 2 feet x 15 s longer
+
+
+def test_length_flag():
+    doc = json.loads(run_cli("script", "--json", "--length", "20").stdout)
+    assert abs(doc["total_ms"] - 20 * 60_000) <= 1000
+
+
+def test_routines_lists_bundled():
+    out = run_cli("routines")
+    assert out.stdout.startswith("foot-massage\tSelf foot massage")
+
+
+@pytest.mark.parametrize(
+    "args,code,message",
+    [
+        (["script", "--set", "tender_hold=-4"], 2, "--set tender_hold=-4: must be 10..120 seconds, got -4"),
+        (["script", "--pace", "warp"], 2, "--pace warp: must be slow, normal, fast"),
+        (["script", "--length", "1"], 2, "--length 1: with these settings the session can last"),
+        (["script", "--position", "sofa"], 2, "--position sofa: position must be one of chair, floor"),
+        (["script", "no-such-routine"], 2, "unknown routine 'no-such-routine'"),
+        (["script", "--timings", "/nonexistent/t.yaml"], 2, "/nonexistent/t.yaml: no such file"),
+        (["script", "--chimes", "loud"], 2, "Invalid value for '--chimes'"),
+        (["frobnicate"], 2, "No such command 'frobnicate'"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code(args, code, message):
+    out = run_cli(*args)
+    assert out.returncode == code
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+    assert out.stdout == ""
+
+
+def test_bad_routine_file_names_file_and_place(tmp_path):
+    path = tmp_path / "foot.yaml"
+    path.write_text("title: Mine\nsteps:\n  - say: Hold it.\n  - say: Press.\n  - say: Breathe.\n  - hold: {seconds: -4}\n")
+    out = run_cli("script", str(path), cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"audioguide: error: {path}:6: steps[3].hold.seconds: must be 1..600 seconds, got -4"
+    ]
