@@ -1,0 +1,192 @@
+"""The synthesize stage: texts become Speech through the cache, or the engine on a miss."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from typing import Iterable
+
+from .cache import SpeechCache, speech_key
+from .engines.base import Engine, Speech
+from .errors import EngineError, UnknownEngineError
+
+_SHOWN_TEXT = 60
+"""How much of a failing text an error message quotes."""
+
+
+def _shorten(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _SHOWN_TEXT else flat[: _SHOWN_TEXT - 3] + "..."
+
+
+class Synthesizer:
+    """Speaks texts with one engine, voice and pace, through an optional speech cache.
+
+    Safe to share between threads (the live player speaks ahead on a worker).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        voice: str | None = None,
+        pace: float = 1.0,
+        cache: SpeechCache | None = None,
+    ) -> None:
+        self.engine = engine
+        self.voice = voice if voice is not None else engine.default_voice()
+        """The voice used for every text (the engine's default if none was given)."""
+        self.pace = pace
+        """1.0 is the normal calm rate; 1.2 is 20% faster."""
+        self.cache = cache
+        """Where speech is looked up and stored; None synthesizes every time."""
+        self.engine_calls = 0
+        """How many texts the engine synthesized (cache misses)."""
+        self.cache_hits = 0
+        """How many texts came from the cache."""
+        self._engine_version: str | None = None
+        self._count_lock = threading.Lock()
+
+    def key(self, text: str) -> str:
+        """The cache key of ``text`` with this engine, voice and pace."""
+        if self._engine_version is None:
+            self._engine_version = self.engine.version()
+        return speech_key(self.engine.name, self._engine_version, self.voice, self.pace, text)
+
+    def speak(self, text: str) -> Speech:
+        """The speech for ``text``: from the cache, else from the engine (and then cached)."""
+        key = self.key(text)
+        speech = self._cached(key)
+        return speech if speech is not None else self._synthesize(key, text)
+
+    def speak_all(self, texts: Iterable[str], progress: bool = True) -> dict[str, Speech]:
+        """Speech for every distinct text, in first-seen order.
+
+        A progress bar goes to stderr only if ``progress`` is set, stderr is a
+        terminal, and at least one text is not in the cache.
+        """
+        keys = {text: self.key(text) for text in texts}
+        found = {text: self._cached(key) for text, key in keys.items()}
+        missing = [text for text, speech in found.items() if speech is None]
+        bar = None
+        if progress and missing and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(missing), desc=f"speaking ({self.engine.name})", unit="line", file=sys.stderr)
+        try:
+            for text in missing:
+                found[text] = self._synthesize(keys[text], text)
+                if bar is not None:
+                    bar.update()
+        finally:
+            if bar is not None:
+                bar.close()
+        return found
+
+    def speak_ahead(self, texts: Iterable[str], ahead: int = 2) -> SpeakAhead:
+        """Speech for ``texts`` in order, synthesized up to ``ahead`` texts ahead on a worker thread.
+
+        Use it as ``with synth.speak_ahead(texts) as speeches: for speech in speeches: ...``
+        or call ``close()``; leaving the loop early stops the worker.
+        """
+        return SpeakAhead(self, texts, ahead)
+
+    def _cached(self, key: str) -> Speech | None:
+        if self.cache is None:
+            return None
+        speech = self.cache.get(key)
+        if speech is not None:
+            with self._count_lock:
+                self.cache_hits += 1
+        return speech
+
+    def _synthesize(self, key: str, text: str) -> Speech:
+        with self._count_lock:
+            self.engine_calls += 1
+        try:
+            speech = self.engine.synthesize(text, voice=self.voice, pace=self.pace)
+        except UnknownEngineError:
+            raise  # A bad --voice is the user's input, not this text's fault.
+        except Exception as error:
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            raise EngineError(f'{self.engine.name} failed on "{_shorten(text)}": {reason}') from error
+        if self.cache is not None:
+            self.cache.put(key, speech)
+        return speech
+
+
+class SpeakAhead:
+    """Iterator of Speech for a list of texts, synthesized ahead on a daemon thread.
+
+    At most ``ahead`` finished segments wait in memory. An engine error is
+    raised from ``__next__`` at the position of the text that failed.
+    ``close()`` (or leaving a ``with`` block) stops the worker after the text it
+    is speaking and waits for it to end; iteration then stops.
+    """
+
+    _END = object()
+    _POLL_SECONDS = 0.1
+    """How often blocked calls look whether the other side has closed."""
+
+    def __init__(self, synth: Synthesizer, texts: Iterable[str], ahead: int = 2) -> None:
+        if ahead < 1:
+            raise ValueError(f"ahead must be at least 1, got {ahead}")
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=ahead)
+        self._closed = threading.Event()
+        self._thread = threading.Thread(
+            target=self._work, args=(synth, list(texts)), name="audioguide-speak-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _work(self, synth: Synthesizer, texts: list[str]) -> None:
+        try:
+            for text in texts:
+                if self._closed.is_set() or not self._offer(synth.speak(text)):
+                    return
+        except Exception as error:
+            # Handed to the consumer, which raises it in its own thread.
+            self._offer(error)
+            return
+        self._offer(self._END)
+
+    def _offer(self, item: object) -> bool:
+        """Queue ``item``, waiting for room; False if closed meanwhile."""
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=self._POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> SpeakAhead:
+        return self
+
+    def __next__(self) -> Speech:
+        while True:
+            if self._closed.is_set():
+                raise StopIteration
+            try:
+                item = self._queue.get(timeout=self._POLL_SECONDS)
+                break
+            except queue.Empty:
+                continue
+        if item is self._END:
+            self.close()
+            raise StopIteration
+        if isinstance(item, Exception):
+            self.close()
+            raise item
+        return item  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Stop synthesizing ahead; returns once the worker has finished its current text."""
+        self._closed.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def __enter__(self) -> SpeakAhead:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
