@@ -1,0 +1,322 @@
+"""Stitching: speech segments, exact silences and chimes into one PCM timeline.
+
+Every cue becomes an exact number of samples (``render_cue``) and ``mix`` writes
+them into one preallocated buffer, so the live player, which renders cue by cue,
+plays exactly what the export contains.
+
+Preparing a segment (``prepare_speech``): resample to ``SAMPLE_RATE``, trim the
+engine's own leading and trailing silence and put back one consistent pad, apply
+the voice's gain, limit the true peak, and fade a few milliseconds into the
+pads. Every segment and every chime therefore starts and ends on digital
+silence, and a join is a plain copy that cannot click.
+
+Loudness, once over the whole mix
+---------------------------------
+Spoken audio for phones should sit near ``TARGET_LUFS`` (-19 LUFS, mono). The
+usual recipe (render everything, measure, apply one gain) cannot work here: the
+live player starts before the later segments are synthesized, and what it plays
+must equal the export sample for sample. So the gain is fixed before anything is
+mixed: ``voice_gain_db`` has the voice speak ``REFERENCE_PASSAGE``, prepares and
+joins it as a real mix would, and returns the gain that puts that passage at
+``TARGET_LUFS``. Every segment of that voice gets the same gain, which keeps the
+engine's natural level differences between sentences (per-segment
+normalization would make a short "Two." as loud as a long instruction).
+Chimes have fixed levels balanced against the target (``sounds.py``), so a
+session lands near the target without a second pass; ``measure`` reports where
+it actually landed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyloudnorm
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly
+
+from .engines.base import Speech
+from .errors import MixError
+from .script import Chime, Cue, Say, Script, fmt_clock
+
+#: Every mix is mono, signed 16-bit, at this rate (both bundled voices speak at it).
+SAMPLE_RATE = 22050
+
+
+def ms_to_samples(ms: int, sample_rate: int = SAMPLE_RATE) -> int:
+    """Sample offset of time ``ms``; cue n occupies [ms_to_samples(start), ms_to_samples(end))."""
+    return ms * sample_rate // 1000
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A whole session as one buffer, with the exact script it was made from."""
+
+    samples: np.ndarray
+    """Mono int16, ``ms_to_samples(script.total_ms)`` long."""
+    sample_rate: int
+    script: Script
+    """Cue times are exact (``script.timing == "measured"``)."""
+
+    @property
+    def duration_ms(self) -> int:
+        return self.script.total_ms
+
+
+#: Integrated loudness of the voice in a mix (spoken word, mono, for phones).
+TARGET_LUFS = -19.0
+
+#: Highest true peak a prepared segment may reach: below the -1 dBTP delivery
+#: limit, with room for the overshoot a lossy encoder adds.
+TRUE_PEAK_CEILING_DBTP = -1.5
+
+#: Audio more than this far below the loudest 10 ms of a segment counts as the
+#: engine's silence: low enough to keep soft word endings ("s", "f") and
+#: breaths that belong to the words, high enough to drop dither and room noise.
+TRIM_THRESHOLD_DB = -45.0
+
+#: Length of the moving RMS window the trim threshold is applied to; it makes
+#: the trim ignore isolated clicks in the engine's silence.
+TRIM_WINDOW_MS = 10
+
+#: Silence before the first sound of every segment: short, so the voice answers
+#: promptly after a chime; pauses between cues are the compiler's business.
+LEAD_PAD_MS = 40
+
+#: Silence after the last sound of every segment: lets the last word ring out
+#: and keeps two consecutive sentences from running together.
+TAIL_PAD_MS = 120
+
+#: Raised-cosine fade at each edge of the kept audio, laid over the quiet
+#: run-up before the first sound and the run-out after the last one.
+FADE_MS = 5
+
+#: The limiter's gain reaches each peak over an S-curve of twice this length
+#: (10 ms): smooth enough not to be heard as distortion, quick enough for plosives.
+LIMITER_ATTACK_MS = 5
+
+#: How long the limiter holds its gain reduction after a peak before it
+#: recovers, so that it does not pump between the syllables of one word.
+LIMITER_HOLD_MS = 50
+
+#: Gap between reference sentences when measuring a voice: a typical short
+#: pause between two instructions (silence is gated out of BS.1770 anyway).
+REFERENCE_GAP_MS = 700
+
+#: Calm, varied second-person instructions: the kind of speech a session is
+#: made of, long enough (about 40 s with its gaps) for a stable integrated loudness.
+REFERENCE_PASSAGE: tuple[str, ...] = (
+    "Sit comfortably and rest one foot across your other knee.",
+    "Now press your thumb into the sole of your foot.",
+    "Move slowly from the base of your toes toward your heel.",
+    "Breathe in deeply, and let your shoulders drop.",
+    "Hold the pressure here for a few seconds.",
+    "If a spot feels tender, stay with it and keep breathing.",
+    "Use your knuckles to make small circles along the arch.",
+    "Gently squeeze each toe, one at a time.",
+    "Release, and let your foot rest in your hand.",
+    "Rotate your ankle forwards and backwards five times.",
+    "Good. Take your time; there is no need to hurry.",
+    "When you are ready, switch to your other foot.",
+)
+
+_FULL_SCALE = 32768.0  # int16 full scale, as pydub's dBFS uses it
+
+# True peak: 4x oversampling by a Kaiser-windowed sinc (beta 5) with 12 taps per
+# in-between phase, the size of BS.1770-4's 48-tap example filter; flat within
+# 0.02 dB up to 8 kHz at 22050 Hz.
+_TP_HALF = 6
+_TP_DISTANCE = np.array([[0.25], [0.5], [0.75]]) - np.arange(1 - _TP_HALF, _TP_HALF + 1)
+_TP_PHASES = (
+    np.sinc(_TP_DISTANCE) * np.i0(5.0 * np.sqrt(1 - (_TP_DISTANCE / _TP_HALF) ** 2)) / np.i0(5.0)
+)
+"""Row p interpolates x at n + (p+1)/4 from x[n-5], ..., x[n+6]."""
+
+
+def prepare_speech(speech: Speech, gain_db: float) -> np.ndarray:
+    """One engine segment ready to mix: int16 at ``SAMPLE_RATE``.
+
+    Resampled, trimmed to ``LEAD_PAD_MS`` before the first sound and
+    ``TAIL_PAD_MS`` after the last, raised by ``gain_db``, limited to
+    ``TRUE_PEAK_CEILING_DBTP`` and faded in and out over ``FADE_MS``. A segment
+    with no sound at all becomes just the two pads.
+    """
+    x = _resample(np.asarray(speech.samples, dtype=np.float64), speech.sample_rate)
+    lead, tail, fade = (ms_to_samples(ms) for ms in (LEAD_PAD_MS, TAIL_PAD_MS, FADE_MS))
+    bounds = _sound_bounds(x)
+    if bounds is None:
+        return np.zeros(lead + tail, np.int16)
+    first, stop = bounds
+    # Keep up to `fade` samples of the quiet run-up and run-out so the fades
+    # land on near-silence rather than on the first and last phonemes.
+    lo, hi = max(first - fade, 0), min(stop + fade, len(x))
+    body = _limit(x[lo:hi] * 10 ** (gain_db / 20))
+    _fade_edges(body, fade)
+    out = np.zeros(lead + (stop - first) + tail, np.int16)
+    at = lead - (first - lo)
+    out[at : at + len(body)] = np.rint(body)
+    return out
+
+
+def speech_ms(prepared: np.ndarray) -> int:
+    """Milliseconds to reserve for a prepared segment (rounded up, so it always fits)."""
+    return -(-len(prepared) * 1000 // SAMPLE_RATE)
+
+
+def render_cue(cue: Cue, speech: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The exact int16 samples of one cue, as they appear in ``mix``.
+
+    ``speech`` maps each spoken text to its prepared segment. The result is
+    ``ms_to_samples(cue.end_ms) - ms_to_samples(cue.start_ms)`` samples long:
+    speech or a chime padded with silence, or silence for a pause (and nothing
+    for a chapter mark, which lasts 0 ms).
+    """
+    out = np.zeros(ms_to_samples(cue.end_ms) - ms_to_samples(cue.start_ms), np.int16)
+    _place(out, cue, speech)
+    return out
+
+
+def mix(
+    script: Script,
+    speech: Mapping[str, np.ndarray],
+    progress: Callable[[int, int], None] | None = None,
+) -> Timeline:
+    """Lay every cue of ``script`` into one buffer, in one pass.
+
+    Equal to concatenating ``render_cue`` over the cues. ``progress`` is called
+    with (milliseconds done, total milliseconds) after each cue.
+    """
+    buf = np.zeros(ms_to_samples(script.total_ms), np.int16)
+    at_ms = 0
+    for cue in script:
+        if cue.start_ms != at_ms:
+            raise MixError(
+                f"cue at {cue.start_ms} ms should start at {at_ms} ms: cues must be laid end to end"
+            )
+        _place(buf[ms_to_samples(cue.start_ms) : ms_to_samples(cue.end_ms)], cue, speech)
+        at_ms = cue.end_ms
+        if progress is not None:
+            progress(at_ms, script.total_ms)
+    buf.flags.writeable = False  # a Timeline is a value, shared by player and exporter
+    return Timeline(buf, SAMPLE_RATE, script)
+
+
+def voice_gain_db(speak: Callable[[str], Speech]) -> float:
+    """The gain that puts a voice's ``REFERENCE_PASSAGE`` at ``TARGET_LUFS``.
+
+    ``speak`` synthesizes one sentence. Each reference sentence is spoken once,
+    prepared and joined with ``REFERENCE_GAP_MS`` of silence as in a real mix.
+    """
+    spoken = [speak(text) for text in REFERENCE_PASSAGE]
+    gain = 0.0
+    # A second measurement at the first estimate corrects for the little
+    # loudness the limiter takes back when the gain pushes peaks over the ceiling.
+    for _ in range(2):
+        lufs, _peak = measure(_join(spoken, gain), SAMPLE_RATE)
+        if not math.isfinite(lufs):
+            raise MixError("the voice produced silence for the loudness reference passage")
+        gain += TARGET_LUFS - lufs
+    return gain
+
+
+def measure(samples: np.ndarray, sample_rate: int) -> tuple[float, float]:
+    """(integrated loudness in LUFS, true peak in dBTP) of mono samples in int16 scale.
+
+    Loudness is ITU-R BS.1770 (pyloudnorm), -inf for silence or audio shorter
+    than one 400 ms gating block; true peak is read at 4x oversampling.
+    """
+    x = np.asarray(samples, dtype=np.float64) / _FULL_SCALE
+    meter = pyloudnorm.Meter(sample_rate)
+    lufs = meter.integrated_loudness(x) if len(x) >= meter.block_size * sample_rate else -math.inf
+    peak = _true_peaks(x).max() if len(x) else 0.0
+    with np.errstate(divide="ignore"):
+        return float(lufs), float(20 * np.log10(peak))
+
+
+def _place(dst: np.ndarray, cue: Cue, speech: Mapping[str, np.ndarray]) -> None:
+    """Write the sound that starts at ``cue`` into the zeroed ``dst``, its exact span."""
+    if isinstance(cue, Say):
+        if cue.text not in speech:
+            raise MixError(f"no speech for {cue.text!r} (at {fmt_clock(cue.start_ms)})")
+        sound, what = speech[cue.text], repr(cue.text)
+    elif isinstance(cue, Chime):
+        from . import sounds  # imported here: sounds takes SAMPLE_RATE from this module
+
+        sound, what = sounds.render(cue.kind), f"the {cue.kind} chime"
+    else:
+        return  # pauses and chapter marks are silence
+    fit = min(len(sound), len(dst))
+    if sound[fit:].any():
+        raise MixError(
+            f"{what} needs {speech_ms(sound)} ms but its cue at {fmt_clock(cue.start_ms)}"
+            f" lasts {cue.duration_ms} ms"
+        )
+    dst[:fit] = sound[:fit]
+
+
+def _join(segments: list[Speech], gain_db: float) -> np.ndarray:
+    """Prepared segments with ``REFERENCE_GAP_MS`` of silence between them."""
+    gap = np.zeros(ms_to_samples(REFERENCE_GAP_MS), np.int16)
+    parts = [part for s in segments for part in (prepare_speech(s, gain_db), gap)]
+    return np.concatenate(parts[:-1])
+
+
+def _resample(x: np.ndarray, rate: int) -> np.ndarray:
+    if rate == SAMPLE_RATE:
+        return x
+    g = math.gcd(rate, SAMPLE_RATE)
+    return resample_poly(x, SAMPLE_RATE // g, rate // g)
+
+
+def _sound_bounds(x: np.ndarray) -> tuple[int, int] | None:
+    """[first, stop) of the samples whose moving RMS is within ``TRIM_THRESHOLD_DB`` of its max."""
+    power = uniform_filter1d(x * x, ms_to_samples(TRIM_WINDOW_MS))
+    if not power.any():
+        return None
+    loud = np.flatnonzero(power > power.max() * 10 ** (TRIM_THRESHOLD_DB / 10))
+    return int(loud[0]), int(loud[-1]) + 1
+
+
+def _true_peaks(x: np.ndarray) -> np.ndarray:
+    """Per sample n: the largest magnitude of x[n] and the 3 points oversampled after it."""
+    windows = sliding_window_view(np.pad(x, (_TP_HALF - 1, _TP_HALF)), 2 * _TP_HALF)
+    # (3, 12) @ (12, n): one row per phase, laid out for a fast max across rows.
+    between = np.abs(_TP_PHASES @ windows.T)
+    return np.maximum(np.abs(x), between.max(axis=0))
+
+
+def _limit(x: np.ndarray) -> np.ndarray:
+    """``x`` under a smooth gain envelope that keeps its true peak at most the ceiling.
+
+    The gain each sample needs is spread by a look-ahead minimum (back over the
+    hold, forward over the attack) and smoothed by two box filters; every box
+    only averages minima whose windows cover the sample, so the envelope never
+    exceeds the gain a sample needs. Audio under the ceiling is returned as is.
+    """
+    # One LSB of headroom: rounding to int16 moves an oversampled point by up to
+    # half an LSB times the interpolator's absolute tap sum (under 2).
+    ceiling = _FULL_SCALE * 10 ** (TRUE_PEAK_CEILING_DBTP / 20) - 1
+    peaks = _true_peaks(x)
+    if peaks.max() <= ceiling:
+        return x
+    need = ceiling / np.maximum(peaks, ceiling)
+    box = ms_to_samples(LIMITER_ATTACK_MS)
+    # Minimum over [n - back, n + ahead]: back reaches one sample further than
+    # the hold because the peak between n-1 and n is charged to n-1.
+    back, ahead = ms_to_samples(LIMITER_HOLD_MS) + 1, 2 * box - 2
+    size = back + ahead + 1
+    gain = minimum_filter1d(need, size, origin=back - size // 2, mode="constant", cval=1.0)
+    for _ in range(2):  # trailing boxes: each output averages the `box` minima up to it
+        gain = uniform_filter1d(gain, box, origin=(box - 1) // 2, mode="nearest")
+    return x * gain
+
+
+def _fade_edges(x: np.ndarray, fade: int) -> None:
+    """Raised-cosine fade in and out, in place, starting and ending exactly at zero."""
+    n = min(fade, len(x) // 2)
+    ramp = np.sin(np.pi / 2 * np.arange(n) / n) ** 2
+    x[:n] *= ramp
+    x[len(x) - n :] *= ramp[::-1]
