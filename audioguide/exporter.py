@@ -1,0 +1,496 @@
+"""Export: one Timeline becomes one audio file for a phone, plus sidecars.
+
+Formats: MP3 (ID3v2.3 tags, CHAP + CTOC chapters, cover), M4B (AAC in MP4 with
+chapters, tags and cover, branded as an audiobook), Ogg Vorbis (tags and
+CHAPTERnnn comments, cover) and WAV (the exact timeline samples, no tags).
+Beside the audio go ``<stem>.vtt`` (a WebVTT transcript of the spoken lines)
+and ``<stem>.json`` (the script it was made from).
+
+Every file is written to a temporary file in its own directory, fsynced and
+renamed into place, so an existing output is only ever replaced by a complete
+new one. Missing parent directories are created (``mkdir -p``): the default
+output lives under ``build/``, and a typo'd folder is easier to spot than a
+refusal. Encoding goes through pydub, which runs ffmpeg.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import io
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from mutagen import MutagenError
+from mutagen.flac import Picture
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTOCFlags, PictureType
+from mutagen.mp4 import MP4, MP4Cover
+from mutagen.oggvorbis import OggVorbis
+from PIL import Image, ImageDraw, ImageFont
+from pydub import AudioSegment
+from pydub.exceptions import CouldntEncodeError
+
+from .errors import ExportError, OutputPathError
+from .mixer import Timeline
+from .script import ChapterSpan, Say, Script
+
+#: The audio formats ``export`` writes, as ``--format`` takes them.
+FORMATS: tuple[str, ...] = ("mp3", "m4b", "ogg", "wav")
+
+#: File suffix (lower case) -> format. ``.m4a`` is written as a book too: same container.
+SUFFIXES: dict[str, str] = {".mp3": "mp3", ".m4b": "m4b", ".m4a": "m4b", ".ogg": "ogg", ".wav": "wav"}
+
+#: Cover image edge in pixels: what phone players show, small enough to embed.
+COVER_SIZE = 600
+
+#: Called with a short stage description ("encoding mp3") as each stage begins.
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The tags a phone's player shows for the exported session."""
+
+    title: str
+    """Track or book name (ID3 TIT2, MP4 ©nam, Vorbis TITLE); also printed on the cover."""
+    artist: str = "audioguide"
+    """Who made it (TPE1, ©ART, ARTIST)."""
+    album: str = ""
+    """Album or book grouping (TALB, ©alb, ALBUM); empty means the title."""
+    comment: str = ""
+    """A free-text description (COMM, ©cmt, COMMENT); empty writes none."""
+    year: int | None = None
+    """Release year (TDRC, saved as TYER in ID3v2.3; ©day; DATE); None writes none."""
+
+
+def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The format to write ``path`` in: ``fmt`` (from ``--format``) if given, else its suffix.
+
+    A known suffix that disagrees with ``fmt`` is refused rather than writing,
+    say, WAV data into ``out.mp3``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    choices = ", ".join(FORMATS)
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in FORMATS:
+            raise OutputPathError(f"unknown format '{fmt}' (choose {choices})")
+        if suffix in SUFFIXES and SUFFIXES[suffix] != fmt:
+            raise OutputPathError(f"{path}: suffix '{suffix}' does not match --format {fmt}")
+        return fmt
+    if suffix not in SUFFIXES:
+        what = f"unknown suffix '{path.suffix}'" if suffix else "no suffix"
+        known = ", ".join(SUFFIXES)
+        raise OutputPathError(f"{path}: {what} (use {known} or --format {choices})")
+    return SUFFIXES[suffix]
+
+
+def export(
+    timeline: Timeline,
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    meta: Metadata,
+    bitrate: str = "64k",
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write ``timeline`` to ``path`` and the ``.vtt``/``.json`` sidecars beside it.
+
+    ``bitrate`` applies to mp3, m4b and ogg. ``progress`` is called with each
+    stage; without it a bar is shown on stderr when stderr is a terminal.
+    Missing parent folders are created. Returns the paths written: audio,
+    transcript, script. Raises ``OutputPathError`` (exit 2) for an unusable
+    path or format and ``ExportError`` (exit 1, one line) when encoding or
+    writing fails; the previous files at those paths are then left untouched.
+    """
+    path = Path(path)
+    kind = format_for(path, fmt)
+    vtt, js = path.with_suffix(".vtt"), path.with_suffix(".json")
+    _check_output_path(path, (vtt, js))
+    if kind != "wav":
+        _require_ffmpeg(path)
+
+    script = timeline.script
+    segment = AudioSegment(
+        data=timeline.samples.astype("<i2", copy=False).tobytes(),  # WAV/PCM byte order
+        sample_width=2,
+        frame_rate=timeline.sample_rate,
+        channels=1,
+    )
+    with _Stages(progress, _STAGES[kind] + 2) as stage:
+
+        def write_audio(tmp: Path) -> None:
+            _WRITERS[kind](segment, tmp, meta, script, bitrate, stage)
+
+        _guarded(path, kind, lambda: write_atomic(path, write_audio))
+        stage("writing transcript")
+        _guarded(vtt, kind, lambda: write_atomic(vtt, lambda tmp: tmp.write_text(vtt_text(script), encoding="utf-8")))
+        stage("writing script")
+        _guarded(js, kind, lambda: write_atomic(js, lambda tmp: tmp.write_text(script.dumps(), encoding="utf-8")))
+    return [path, vtt, js]
+
+
+# -- reusable helpers ---------------------------------------------------------
+
+
+def write_atomic(path: str | os.PathLike[str], write_fn: Callable[[Path], object]) -> Path:
+    """Have ``write_fn(tmp)`` fill a new temp file beside ``path``, then rename it over ``path``.
+
+    The temp file already exists (empty) when ``write_fn`` runs; it may write
+    it, truncate it or have a tool overwrite it. It is fsynced before the
+    rename and the directory after, so a crash leaves either the old file or
+    the complete new one. On any exception the temp file is removed and the
+    exception propagates; ``path`` is untouched.
+    """
+    path = Path(path)
+    # Same directory, so os.replace is an atomic rename on one filesystem;
+    # hidden and random so it never collides with or looks like a real output.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        write_fn(tmp)
+        fd = os.open(tmp, os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def vtt_text(script: Script) -> str:
+    """A WebVTT transcript: one cue per Say cue, timed exactly as in ``script``."""
+    blocks = ["WEBVTT\n"]
+    for cue in script.cues:
+        if isinstance(cue, Say):
+            # A blank line would end the cue early, and <, & start markup.
+            text = " ".join(cue.text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            blocks.append(f"{timestamp(cue.start_ms)} --> {timestamp(cue.end_ms)}\n{text}\n")
+    return "\n".join(blocks)
+
+
+def timestamp(ms: int) -> str:
+    """``ms`` as ``HH:MM:SS.mmm`` (WebVTT and Vorbis chapter time stamps)."""
+    s, ms = divmod(ms, 1000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def cover_png(title: str) -> bytes:
+    """A calm square cover (dusk gradient, a soft moon, the title) as PNG bytes."""
+    size = COVER_SIZE
+    top = Image.new("RGB", (size, size), (28, 58, 74))
+    bottom = Image.new("RGB", (size, size), (112, 160, 158))
+    image = Image.composite(bottom, top, Image.linear_gradient("L").resize((size, size))).convert("RGBA")
+
+    glow = Image.new("RGBA", image.size)
+    draw = ImageDraw.Draw(glow)
+    draw.ellipse((size * 0.32, size * 0.12, size * 0.68, size * 0.48), fill=(250, 236, 210, 70))
+    draw.ellipse((size * 0.37, size * 0.17, size * 0.63, size * 0.43), fill=(250, 236, 210, 110))
+    image = Image.alpha_composite(image, glow)
+
+    draw = ImageDraw.Draw(image)
+    font, lines = _fit_title(draw, title, width=int(size * 0.84))
+    line_h = font.size * 1.2
+    y = size * 0.70 - line_h * len(lines) / 2
+    for line in lines:
+        draw.text((size / 2, y), line, font=font, fill=(250, 246, 238), anchor="ma")
+        y += line_h
+    small = ImageFont.load_default(size=22)
+    draw.text((size / 2, size * 0.93), "audioguide", font=small, fill=(232, 240, 236, 200), anchor="ms")
+
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+# -- format writers -------------------------------------------------------------
+# Each fills ``tmp`` completely (audio, then tags) and calls ``stage`` as it goes.
+
+
+def _write_mp3(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+    stage("encoding mp3")
+    _encode(seg, tmp, format="mp3", codec="libmp3lame", bitrate=bitrate)
+    stage("tagging mp3")
+    # A fresh tag replaces ffmpeg's; ID3v2.3 because older car stereos and
+    # Windows read it and not 2.4.
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=[meta.title]))
+    tags.add(TPE1(encoding=3, text=[meta.artist]))
+    tags.add(TALB(encoding=3, text=[meta.album or meta.title]))
+    if meta.comment:
+        tags.add(COMM(encoding=3, lang="eng", desc="", text=[meta.comment]))
+    if meta.year is not None:
+        tags.add(TDRC(encoding=3, text=[str(meta.year)]))
+    tags.add(APIC(encoding=3, mime="image/png", type=PictureType.COVER_FRONT, desc="Cover", data=cover_png(meta.title)))
+    chapters = script.chapters()
+    for i, ch in enumerate(chapters):
+        tags.add(
+            CHAP(
+                element_id=f"ch{i}",
+                start_time=ch.start_ms,
+                end_time=ch.end_ms,
+                # 0xFFFFFFFF: "no byte offset, use the times" per the ID3 chapter spec.
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=[TIT2(encoding=3, text=[ch.title])],
+            )
+        )
+    if chapters:
+        # Many players ignore CHAP frames unless a top-level CTOC lists them.
+        tags.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=[f"ch{i}" for i in range(len(chapters))],
+                sub_frames=[TIT2(encoding=3, text=[meta.title])],
+            )
+        )
+    tags.save(tmp, v2_version=3)
+
+
+def _write_m4b(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+    stage("encoding aac")
+    # pydub's extra parameters land after its own input, so a second input
+    # (the chapter list) cannot be added there: encode first, then remux.
+    encoded = tmp.with_name(tmp.name + ".aac")
+    try:
+        _encode(seg, encoded, format="ipod", codec="aac", bitrate=bitrate)
+        stage("adding chapters")
+        _run_ffmpeg(
+            ["-i", str(encoded), "-f", "ffmetadata", "-i", "pipe:0"]
+            + ["-map", "0:a", "-map_chapters", "1", "-c", "copy"]
+            # "M4B " brand: Apple Books files it as a book and keeps the position;
+            # faststart puts the index first so players open it without seeking.
+            + ["-f", "ipod", "-brand", "M4B ", "-movflags", "+faststart", str(tmp)],
+            stdin=_ffmetadata(script.chapters()).encode("utf-8"),
+        )
+    finally:
+        encoded.unlink(missing_ok=True)
+    stage("tagging m4b")
+    audio = MP4(tmp)
+    if audio.tags is None:
+        audio.add_tags()
+    tags = audio.tags
+    tags["\xa9nam"] = [meta.title]
+    tags["\xa9ART"] = [meta.artist]
+    tags["\xa9alb"] = [meta.album or meta.title]
+    if meta.comment:
+        tags["\xa9cmt"] = [meta.comment]
+    if meta.year is not None:
+        tags["\xa9day"] = [str(meta.year)]
+    tags["stik"] = [2]  # iTunes media kind 2 = audiobook
+    tags["covr"] = [MP4Cover(cover_png(meta.title), imageformat=MP4Cover.FORMAT_PNG)]
+    audio.save()
+
+
+def _write_ogg(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+    stage("encoding ogg")
+    _encode(seg, tmp, format="ogg", codec="libvorbis", bitrate=bitrate)
+    stage("tagging ogg")
+    audio = OggVorbis(tmp)
+    audio.tags.clear()
+    audio.tags["TITLE"] = meta.title
+    audio.tags["ARTIST"] = meta.artist
+    audio.tags["ALBUM"] = meta.album or meta.title
+    if meta.comment:
+        audio.tags["COMMENT"] = meta.comment
+    if meta.year is not None:
+        audio.tags["DATE"] = str(meta.year)
+    # Chapter extension (as read by ffmpeg and most Vorbis players): three-digit, from 001.
+    for i, ch in enumerate(script.chapters(), 1):
+        audio.tags[f"CHAPTER{i:03d}"] = timestamp(ch.start_ms)
+        audio.tags[f"CHAPTER{i:03d}NAME"] = ch.title
+    picture = Picture()
+    picture.type, picture.mime, picture.desc = PictureType.COVER_FRONT, "image/png", "Cover"
+    picture.width = picture.height = COVER_SIZE
+    picture.depth = 24
+    picture.data = cover_png(meta.title)
+    audio.tags["METADATA_BLOCK_PICTURE"] = base64.b64encode(picture.write()).decode("ascii")
+    audio.save()
+
+
+def _write_wav(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+    stage("writing wav")
+    # No tags, no ffmpeg: the live player is checked against these bytes.
+    with open(tmp, "wb") as out:
+        seg.export(out, format="wav")
+
+
+_WRITERS = {"mp3": _write_mp3, "m4b": _write_m4b, "ogg": _write_ogg, "wav": _write_wav}
+#: How many times each writer calls ``stage`` (for the progress bar's total).
+_STAGES = {"mp3": 2, "m4b": 3, "ogg": 2, "wav": 1}
+
+
+# -- internals ----------------------------------------------------------------------
+
+
+class _ToolFailed(Exception):
+    """ffmpeg failed; the message is the first error it printed."""
+
+
+def _encode(seg: AudioSegment, dest: Path, **options: str) -> None:
+    """``seg.export`` into ``dest``, turning pydub's failure into ``_ToolFailed``."""
+    try:
+        with open(dest, "wb") as out:
+            # Errors only: the first line printed is then the cause, not the banner.
+            seg.export(out, parameters=["-v", "error"], **options).close()
+    except CouldntEncodeError as e:
+        # pydub 0.25.1 leaves its two temp files (input WAV, partial output)
+        # behind when ffmpeg fails; their names are only in the error text.
+        for leftover in _pydub_temp_files(str(e)):
+            leftover.unlink(missing_ok=True)
+        raise _ToolFailed(_first_error(str(e).partition("Output from ffmpeg/avlib:")[2])) from None
+
+
+def _pydub_temp_files(message: str) -> list[Path]:
+    match = re.search(r"Command:(\[.*?\])\n", message)
+    if not match:
+        return []
+    try:
+        command = ast.literal_eval(match.group(1))
+        candidates = [Path(command[command.index("-i") + 1]), Path(command[-1])]
+    except (ValueError, SyntaxError, IndexError):
+        return []
+    tmpdir = Path(tempfile.gettempdir())
+    return [p for p in candidates if p.parent == tmpdir]
+
+
+def _run_ffmpeg(args: list[str], stdin: bytes) -> None:
+    command = [AudioSegment.converter, "-hide_banner", "-nostats", "-v", "error", "-y", *args]
+    result = subprocess.run(command, input=stdin, capture_output=True)
+    if result.returncode != 0:
+        raise _ToolFailed(_first_error(result.stderr.decode(errors="replace")) or f"exit status {result.returncode}")
+
+
+def _ffmetadata(chapters: list[ChapterSpan]) -> str:
+    """An ffmpeg metadata file listing ``chapters`` in milliseconds."""
+
+    def escape(value: str) -> str:
+        return re.sub(r"([=;#\\\n])", r"\\\1", value)
+
+    lines = [";FFMETADATA1"]
+    for ch in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={ch.start_ms}", f"END={ch.end_ms}", f"title={escape(ch.title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _first_error(text: str) -> str:
+    """The first non-empty line of ffmpeg's error output, without its ``[codec @ 0x...]`` prefix."""
+    for line in text.splitlines():
+        line = re.sub(r"^(\[[^]]* @ 0x[0-9a-f]+\]\s*)+", "", line.strip())
+        if line:
+            return line
+    return ""
+
+
+def _guarded(path: Path, kind: str, action: Callable[[], object]) -> None:
+    """Run ``action``, turning every expected failure into a one-line ``ExportError``."""
+    try:
+        action()
+    except _ToolFailed as e:
+        raise ExportError(f"encoding {kind} failed for {path}: {str(e) or 'ffmpeg failed'}") from None
+    except MutagenError as e:
+        raise ExportError(f"tagging {kind} failed for {path}: {' '.join(str(e).split())}") from None
+    except OSError as e:
+        raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _check_output_path(path: Path, sidecars: tuple[Path, ...]) -> None:
+    for p in (path, *sidecars):
+        if p.is_dir():
+            raise OutputPathError(f"{p}: is a directory, give a file name")
+    if path in sidecars:
+        raise OutputPathError(f"{path}: the audio would overwrite its own {path.suffix} sidecar")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputPathError(f"{path}: cannot create folder {parent}: {e.strerror or e}") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{path}: folder {parent} is not writable")
+
+
+def _require_ffmpeg(path: Path) -> None:
+    # Checked up front: pydub leaks its temp files if the converter cannot start.
+    if shutil.which(AudioSegment.converter) is None:
+        raise ExportError(f"ffmpeg not found: sudo apt-get install ffmpeg (needed to write {path})")
+
+
+def _fsync_dir(directory: Path) -> None:
+    # POSIX makes a rename durable only once its directory is flushed; Windows
+    # cannot open a directory this way and does not need to.
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest font (down to a floor) at which ``title`` wraps into at most 4 lines of ``width``."""
+    for size in range(60, 22, -4):
+        font = ImageFont.load_default(size=size)
+        lines = _wrap(draw, title, font, width)
+        if len(lines) <= 4 and all(draw.textlength(line, font=font) <= width for line in lines):
+            return font, lines
+    return font, lines[:4]
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap to ``width`` pixels (a single over-long word keeps its own line)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and draw.textlength(trial, font=font) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return lines + [line] if line else lines
+
+
+class _Stages:
+    """Reports export stages to a callback, or as a tqdm bar on a terminal's stderr."""
+
+    def __init__(self, callback: Progress | None, total: int):
+        self._callback = callback
+        self._bar = None
+        self._started = 0
+        if callback is None and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, file=sys.stderr, leave=False, bar_format="{desc:<20} {bar} {n_fmt}/{total_fmt}")
+
+    def __call__(self, description: str) -> None:
+        if self._callback is not None:
+            self._callback(description)
+        if self._bar is not None:
+            if self._started:
+                self._bar.update(1)  # the previous stage is done
+            self._bar.set_description_str(description)
+        self._started += 1
+
+    def __enter__(self) -> "_Stages":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
