@@ -8,10 +8,13 @@ AUDIOGUIDE_DEBUG=1 to see tracebacks.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, Callable
 
 import click
+
+from pathlib import Path
 
 from . import __version__
 from .compiler import compile_script
@@ -97,6 +100,89 @@ def routines() -> None:
     for name in bundled_names():
         loaded = load_routine(name)
         click.echo(f"{name}\t{loaded.title}")
+
+
+def check_bitrate(value: str) -> str:
+    match = re.fullmatch(r"(\d+)k", value)
+    if not match or not 32 <= int(match.group(1)) <= 320:
+        raise click.BadParameter(f"must be like 64k, from 32k to 320k; got {value!r}")
+    return value
+
+
+def voice_options(command: Callable) -> Callable:
+    """--engine and --voice."""
+    command = click.option("--voice", metavar="NAME", help="A voice of the engine (see: audioguide voices).")(command)
+    return click.option("--engine", default="auto", show_default=True, metavar="auto|piper|pyttsx3",
+                        help="Speech engine; auto uses piper when installed, else pyttsx3.")(command)
+
+
+@cli.command()
+@session_options
+@voice_options
+@click.option("-o", "--output", type=click.Path(), metavar="PATH",
+              help="Where to write (default: build/ROUTINE.mp3); sidecars .vtt and .json go beside it.")
+@click.option("--format", "fmt", type=click.Choice(["mp3", "m4b", "ogg", "wav"]), help="Default: from the suffix.")
+@click.option("--bitrate", default="64k", show_default=True, callback=lambda _c, _p, v: check_bitrate(v),
+              help="For mp3, m4b and ogg: 32k..320k (speech is clear at 64k mono).")
+def export(engine: str, voice: str | None, output: str | None, fmt: str | None, bitrate: str, **session_args: Any) -> None:
+    """Speak, stitch and write one audio file with chapters, plus a transcript (.vtt) and timeline (.json)."""
+    from . import session
+    from .exporter import Metadata, export as write
+
+    routine, settings = load_session(**session_args)
+    synth = session.make_synthesizer(engine, voice, settings.pace)
+    timeline = session.build_timeline(routine, settings, synth)
+    path = Path(output) if output else Path("build") / f"{routine.name}.{fmt or 'mp3'}"
+    meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
+    written = write(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate)
+    for p in written:
+        click.echo(p)
+    minutes, seconds = divmod(round(timeline.duration_ms / 1000), 60)
+    click.echo(f"{routine.title}: {minutes}:{seconds:02d}, {len(timeline.script.chapters())} chapters, "
+               f"voice {synth.engine.name}/{synth.voice}, {synth.engine_calls} lines synthesized, "
+               f"{synth.cache_hits} from cache", err=True)
+
+
+@cli.command()
+def voices() -> None:
+    """List speech engines, their voices, and whether each is installed."""
+    from . import engines
+
+    default = engines.resolve(engines.AUTO)
+    for name, installed, detail in engines.describe():
+        mark = " (auto)" if name == default else ""
+        if not installed:
+            click.echo(f"{name}{mark}: not installed: {detail}")
+            continue
+        engine = engines.get(name)
+        click.echo(f"{name}{mark}: installed")
+        for v in detail:
+            star = "*" if v.name == engine.default_voice() else " "
+            state = "" if v.installed else "  [not installed]"
+            click.echo(f"  {star} {v.name}  {v.description}{state}")
+
+
+@cli.group()
+def cache() -> None:
+    """The on-disk speech cache (AUDIOGUIDE_CACHE_DIR overrides where it lives)."""
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the cache is, how many lines it holds, and its size."""
+    from .cache import SpeechCache
+
+    path, entries, size = SpeechCache().info()
+    click.echo(f"path: {path}\nentries: {entries}\nsize: {size / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete every cached line of speech."""
+    from .cache import SpeechCache
+
+    removed = SpeechCache().clear()
+    click.echo(f"removed {removed} entries")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,11 +26,15 @@ from .settings import Settings
 #: Speech estimate at pace 1.0, fitted to both bundled voices (see tests/test_compiler.py).
 MS_PER_CHAR = 62
 #: Silence the mixer keeps around each trimmed segment (lead + tail pads).
-SPEECH_PAD_MS = 200
+SPEECH_PAD_MS = 160
 #: How far ``--length`` may scale the flexible pauses: a quarter of their size up to ten times.
 FLEX_RANGE = (0.25, 10.0)
 #: A countdown speaks at most this many final seconds of a hold.
 COUNTDOWN_MAX = 5
+#: Nested loops multiply: past these a routine's counts are a mistake (and would take
+#: minutes and gigabytes to lay out). 10 hours is also the longest ``--length``.
+MAX_CUES = 100_000
+MAX_SESSION_MS = 10 * 3600_000
 
 _NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -98,9 +102,14 @@ def fit_length(cues: list[Cue], target_ms: int) -> list[Cue]:
     fixed = sum(c.duration_ms for c in cues) - flex
     k = (target_ms - fixed) / flex
     out = list(cues)
+    # Round the running total, not each pause: per-pause rounding errors add up
+    # (1000 pauses of 1.5 ms each), and the correction could make a pause negative.
+    scaled, done = 0.0, 0
     for i in flex_idx:
-        out[i] = replace(out[i], duration_ms=round(cues[i].duration_ms * k))
-    # Rounding leaves a few ms over or under: give them to the longest pause.
+        scaled += cues[i].duration_ms * k
+        out[i] = replace(out[i], duration_ms=round(scaled) - done)
+        done += out[i].duration_ms
+    # Floating point may still leave a millisecond over or under: give it to the longest pause.
     residual = target_ms - sum(c.duration_ms for c in out)
     longest = max(flex_idx, key=lambda i: out[i].duration_ms)
     out[longest] = replace(out[longest], duration_ms=out[longest].duration_ms + residual)
@@ -129,6 +138,9 @@ class _Builder:
     chapter: str = ""
     step: int = 0
     step_has_instruction: bool = False
+    total_ms: int = 0
+    running: list[r.Step] = field(default_factory=list)
+    """The steps being laid out, outermost first (to name the culprit of a runaway session)."""
 
     # -- emitting cues --
 
@@ -136,6 +148,17 @@ class _Builder:
         if cue.duration_ms <= 0 and not isinstance(cue, Chapter):
             return
         self.cues.append(replace(cue, chapter=self.chapter, step=self.step))
+        self.total_ms += cue.duration_ms
+        if len(self.cues) > MAX_CUES or self.total_ms > MAX_SESSION_MS:
+            self.too_long()
+
+    def too_long(self) -> None:
+        multipliers = {r.LoopStep: ".loop.count", r.ForEachStep: ".for_each.items", r.RepeatStep: ".repeat.count"}
+        culprit = next((s for s in self.running if type(s) in multipliers), self.running[-1] if self.running else None)
+        place = culprit.path + multipliers.get(type(culprit), "") if culprit else ""
+        where = f"{self.routine.display}: {place}: " if place else f"{self.routine.display}: "
+        what = f"more than {MAX_CUES:,} cues" if len(self.cues) > MAX_CUES else f"longer than {MAX_SESSION_MS // 3600_000} hours"
+        raise CompileError(f"{where}with these counts and durations the session would be {what}")
 
     def new_step(self) -> None:
         if self.cues:
@@ -199,7 +222,9 @@ class _Builder:
     def run(self, steps: tuple[r.Step, ...], ctx: _Context) -> None:
         for step in steps:
             if self.applies(step, ctx):
+                self.running.append(step)
                 getattr(self, f"do_{type(step).__name__}")(step, ctx)
+                self.running.pop()
 
     def do_ChapterStep(self, step: r.ChapterStep, ctx: _Context) -> None:
         first = not any(isinstance(c, Chapter) for c in self.cues)

@@ -17,3 +17,23 @@ def run_cli(*args: str, input: str | None = None, env: dict | None = None, timeo
     return subprocess.run(
         [str(exe), *args], input=input, capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd
     )
+
+
+def decoded_ms(path: Path, sample_rate: int = 22050) -> float:
+    """Length of ``path`` decoded by ffmpeg (encoder delay and padding trimmed, as a player would)."""
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return len(pcm) / 2 / sample_rate * 1000
+
+
+def ffprobe(path: Path, *what: str) -> dict:
+    """ffprobe's JSON for ``path``: ``ffprobe(p, "-show_chapters")``."""
+    import json
+
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", *what, "-of", "json", str(path)], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)

@@ -1,0 +1,88 @@
+"""A whole session: the stages put together, for the CLI, the player and the benchmark.
+
+routine + settings --compile (estimated)--> texts --synthesize--> speech
+--prepare (one gain for the voice)--> measured lengths --compile (measured)-->
+exact script --mix--> Timeline. Export and play both start from here, so what
+the speakers get and what the file holds are the same samples.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from . import engines, mixer
+from .cache import SpeechCache
+from .compiler import compile_script
+from .routine import Routine
+from .script import Script
+from .settings import Settings
+from .synth import Synthesizer
+
+
+def make_synthesizer(engine: str = engines.AUTO, voice: str | None = None, pace: float = 1.0,
+                     cache: SpeechCache | None = None) -> Synthesizer:
+    """A Synthesizer for the named engine ("auto": piper if installed, else pyttsx3), cached on disk."""
+    return Synthesizer(engines.get(engines.resolve(engine)), voice, pace, cache if cache is not None else SpeechCache())
+
+
+@dataclass(frozen=True)
+class PreparedSpeech:
+    """Every spoken line of a session, trimmed, levelled and measured."""
+
+    audio: dict[str, np.ndarray]
+    """text -> samples at mixer.SAMPLE_RATE, ready to place."""
+    gain_db: float
+    """The one gain applied to all of this voice's speech."""
+
+    @property
+    def lengths_ms(self) -> dict[str, int]:
+        return {text: mixer.speech_ms(samples) for text, samples in self.audio.items()}
+
+
+#: Measured gains of the bundled voices (scripts/levels writes it; a test checks it is still true).
+LEVELS = resources.files("audioguide") / "data" / "voice-levels.json"
+
+
+def voice_key(synth: Synthesizer) -> str:
+    return f"{synth.engine.name}/{synth.voice}"
+
+
+@functools.cache
+def shipped_levels() -> dict[str, float]:
+    return json.loads(LEVELS.read_text())
+
+
+def voice_gain(synth: Synthesizer) -> float:
+    """The one gain that puts this voice at the mix's target loudness.
+
+    Bundled voices use their shipped measurement, so a first export or a live
+    session does not wait for the reference passage; any other voice is
+    measured on it (its lines are cached like any speech).
+    """
+    shipped = shipped_levels().get(voice_key(synth))
+    return shipped if shipped is not None else mixer.voice_gain_db(synth.speak)
+
+
+def prepare(texts: list[str], synth: Synthesizer, progress: bool = True) -> PreparedSpeech:
+    gain = voice_gain(synth)
+    speech = synth.speak_all(texts, progress=progress)
+    return PreparedSpeech({t: mixer.prepare_speech(speech[t], gain) for t in texts}, gain)
+
+
+def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progress: bool = True
+                 ) -> tuple[Script, PreparedSpeech]:
+    """The script with measured speech lengths, and the speech it was measured from."""
+    texts = compile_script(routine, settings).spoken_texts()
+    speech = prepare(texts, synth, progress)
+    return compile_script(routine, settings, speech_ms=speech.lengths_ms), speech
+
+
+def build_timeline(routine: Routine, settings: Settings, synth: Synthesizer, progress: bool = True) -> mixer.Timeline:
+    """The whole session as one exact buffer."""
+    script, speech = exact_script(routine, settings, synth, progress)
+    return mixer.mix(script, speech.audio)

@@ -1,0 +1,118 @@
+"""audioguide benchmark: speed and memory of the default session (run it with scripts/bench).
+
+Each figure runs as its own process so that time includes start-up and peak
+memory (max RSS, from wait4) belongs to that run alone. Goals are checked and
+reported, never asserted in the test suite (a busy machine must not fail CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+AUDIOGUIDE = str(Path(PY).parent / "audioguide")
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process; raises if it fails."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench: {' '.join(args)} failed:\n{err}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+RAW_SYNTH = """
+import json, sys, time
+from audioguide import engines
+from audioguide.compiler import compile_script
+from audioguide.routine import load_routine
+from audioguide.settings import defaults
+routine = load_routine()
+texts = compile_script(routine, defaults(routine)).spoken_texts()
+engine = engines.get(engines.resolve(sys.argv[1]))
+engine.synthesize("Warm up.", voice=engine.default_voice(), pace=1.0)  # load the voice first
+start = time.perf_counter()
+audio_s = 0.0
+for text in texts:
+    speech = engine.synthesize(text, voice=engine.default_voice(), pace=1.0)
+    audio_s += len(speech.samples) / speech.sample_rate
+print(json.dumps({"seconds": time.perf_counter() - start, "audio_s": audio_s, "lines": len(texts)}))
+"""
+
+ENCODE = """
+import json, sys, time, wave
+import numpy as np
+from pydub import AudioSegment
+with wave.open(sys.argv[1]) as w:
+    seg = AudioSegment(data=w.readframes(w.getnframes()), sample_width=2, frame_rate=w.getframerate(), channels=1)
+start = time.perf_counter()
+seg.export(sys.argv[2], format="mp3", bitrate="64k").close()
+print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
+
+
+def child_json(code: str, args: list[str], env: dict[str, str]) -> dict:
+    out = subprocess.run([PY, "-c", code, *args], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: helper failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engine", default="auto", help="auto (piper when installed), piper or pyttsx3")
+    opts = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="audioguide-bench-"))
+    env = {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(work / "cache")}
+    export = [AUDIOGUIDE, "export", "--engine", opts.engine]
+    figures: dict[str, float] = {}
+
+    print(f"audioguide benchmark, engine {opts.engine}, work dir {work}", file=sys.stderr)
+    raw = child_json(RAW_SYNTH, [opts.engine], {**env, "AUDIOGUIDE_CACHE_DIR": str(work / "unused")})
+    figures["raw_synthesis_s"] = raw["seconds"]
+    figures["rtf"] = raw["seconds"] / raw["audio_s"]
+
+    figures["cold_export_s"], figures["cold_export_peak_mb"] = run(export + ["-o", str(work / "cold.mp3")], env)
+    figures["warm_regenerate_s"], figures["warm_peak_mb"] = run(
+        export + ["--set", "tender_hold=15", "-o", str(work / "warm.mp3")], env)
+    run(export + ["-o", str(work / "session.wav")], env)
+    figures["one_mp3_encode_s"] = child_json(ENCODE, [str(work / "session.wav"), str(work / "encode.mp3")], env)["seconds"]
+    figures["default_export_warm_s"], _ = run(export + ["-o", str(work / "default.mp3")], env)
+    figures["length60_export_s"], figures["length60_peak_mb"] = run(
+        export + ["--length", "60", "-o", str(work / "sixty.mp3")], env)
+
+    cold_budget = figures["raw_synthesis_s"] + figures["one_mp3_encode_s"]
+    goals = [
+        ("cold export within 1.3x of (raw synthesis + one encode)",
+         figures["cold_export_s"] / cold_budget, 1.3, "<="),
+        ("warm regenerate at least 5x faster than cold", figures["cold_export_s"] / figures["warm_regenerate_s"], 5, ">="),
+        ("--length 60 export within 7x of the default export",
+         figures["length60_export_s"] / figures["default_export_warm_s"], 7, "<="),
+    ]
+    print(f"\n{'figure':<28}{'value':>10}")
+    for name, value in figures.items():
+        print(f"{name:<28}{value:>10.3f}")
+    print()
+    failed = 0
+    for text, ratio, goal, op in goals:
+        ok = ratio <= goal if op == "<=" else ratio >= goal
+        failed += not ok
+        print(f"{'ok  ' if ok else 'MISS'} {text}: {ratio:.2f}x (goal {op} {goal}x)")
+    print(json.dumps({"figures": figures, "goals_missed": failed}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

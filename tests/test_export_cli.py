@@ -1,0 +1,135 @@
+"""Export end to end, through the real CLI, real engines, real ffmpeg and ffprobe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+
+from audioguide import session
+from audioguide.cache import SpeechCache
+from audioguide.mixer import SAMPLE_RATE, ms_to_samples
+from audioguide.routine import parse_routine
+from audioguide.settings import resolve
+from helpers import decoded_ms, ffprobe, run_cli
+
+TINY = """
+title: Tiny massage
+options:
+  position: {choices: [chair, floor]}
+  first_foot: {choices: [right, left]}
+  feet: {choices: [both, right, left]}
+settings:
+  hold: {default: 2, min: 1, max: 20, unit: seconds, help: Hold.}
+  wait: {default: 1, min: 0, max: 20, unit: seconds, help: Wait.}
+steps:
+  - chapter: Start
+  - say: Sit comfortably.
+    then: wait
+  - per_side:
+      steps:
+        - chapter: "{Side} foot"
+        - say: Press your {side} heel.
+        - hold: {seconds: hold, style: chime}
+        - repeat: {count: 2, tempo: 1.5, style: count}
+  - chapter: End
+  - say: All done.
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+@pytest.mark.parametrize("engine", ["pyttsx3", pytest.param("piper", marks=pytest.mark.piper)])
+def test_export_mp3_with_real_engine(tiny, tmp_path, engine):
+    out = tmp_path / "out" / "tiny.mp3"
+    run = run_cli("export", str(tiny), "--engine", engine, "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [str(out), str(out.with_suffix(".vtt")), str(out.with_suffix(".json"))]
+    timeline = json.loads(out.with_suffix(".json").read_text())
+    assert timeline["timing"] == "measured"
+    probe = ffprobe(out, "-show_chapters")
+    assert abs(decoded_ms(out) - timeline["total_ms"]) < 50
+    chapters = sorted(probe["chapters"], key=lambda c: float(c["start_time"]))
+    assert [c["tags"]["title"] for c in chapters] == ["Start", "Right foot", "Left foot", "End"]
+    for got, want in zip(chapters, timeline["chapters"]):
+        assert abs(float(got["start_time"]) * 1000 - want["start_ms"]) <= 1
+    tags = ID3(out)
+    assert str(tags["TIT2"]) == "Tiny massage" and tags.getall("APIC")
+    vtt = out.with_suffix(".vtt").read_text()
+    assert vtt.startswith("WEBVTT") and "Press your right heel." in vtt
+
+
+def test_regenerating_with_a_changed_timing_synthesizes_nothing(tiny, tmp_path):
+    first = run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(tmp_path / "a.mp3"))
+    assert first.returncode == 0, first.stderr
+    again = run_cli("export", str(tiny), "--engine", "pyttsx3", "--set", "hold=5", "--pace", "normal",
+                    "-o", str(tmp_path / "b.mp3"))
+    assert again.returncode == 0, again.stderr
+    assert "0 lines synthesized" in again.stderr
+    a = json.loads((tmp_path / "a.json").read_text())
+    b = json.loads((tmp_path / "b.json").read_text())
+    assert b["total_ms"] - a["total_ms"] == 2 * 3000
+
+
+def test_session_engine_calls_and_measured_times(tiny):
+    routine = parse_routine(TINY, name="tiny")
+    settings = resolve(routine)
+    synth = session.make_synthesizer("pyttsx3", cache=SpeechCache())
+    timeline = session.build_timeline(routine, settings, synth, progress=False)
+    assert synth.engine_calls > 0
+    assert len(timeline.samples) == ms_to_samples(timeline.script.total_ms)
+    # every spoken cue holds sound, every pause is exact silence
+    for cue in timeline.script:
+        part = timeline.samples[ms_to_samples(cue.start_ms):ms_to_samples(cue.end_ms)]
+        if cue.type == "pause":
+            assert not part.any()
+        if cue.type == "say":
+            assert np.abs(part.astype(np.int32)).max() > 1000
+    again = session.make_synthesizer("pyttsx3", cache=SpeechCache())
+    rebuilt = session.build_timeline(routine, resolve(routine, sets=["hold=7"]), again, progress=False)
+    assert again.engine_calls == 0
+    assert rebuilt.script.total_ms == timeline.script.total_ms + 2 * 5000  # one hold per foot
+    assert timeline.sample_rate == SAMPLE_RATE
+
+
+def test_wav_export_is_the_exact_timeline(tiny, tmp_path):
+    routine = parse_routine(TINY, name="tiny")
+    synth = session.make_synthesizer("pyttsx3")
+    timeline = session.build_timeline(routine, resolve(routine), synth, progress=False)
+    run = run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(tmp_path / "t.wav"))
+    assert run.returncode == 0, run.stderr
+    import wave
+
+    with wave.open(str(tmp_path / "t.wav")) as w:
+        data = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    assert np.array_equal(data, timeline.samples)
+
+
+@pytest.mark.parametrize(
+    "args,code,message",
+    [
+        (["--engine", "espeak"], 2, "unknown engine 'espeak'"),
+        (["--engine", "pyttsx3", "--voice", "nobody"], 2, "unknown pyttsx3 voice 'nobody'"),
+        (["--format", "flac"], 2, "Invalid value for '--format'"),
+        (["-o", "out.xyz"], 2, "unknown suffix '.xyz'"),
+    ],
+)
+def test_export_usage_errors(tiny, tmp_path, args, code, message):
+    run = run_cli("export", str(tiny), *args, cwd=tmp_path)
+    assert run.returncode == code
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert not list(tmp_path.glob("out*"))
+
+
+def test_output_path_that_is_a_directory(tiny, tmp_path):
+    (tmp_path / "d.mp3").mkdir()
+    run = run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(tmp_path / "d.mp3"))
+    assert run.returncode == 2 and "is a directory" in run.stderr
