@@ -14,7 +14,7 @@ from audioguide.cache import SpeechCache
 from audioguide.mixer import SAMPLE_RATE, ms_to_samples
 from audioguide.routine import parse_routine
 from audioguide.settings import resolve
-from helpers import decoded_ms, ffprobe, run_cli
+from helpers import decoded_ms, ebur128, ffprobe, run_cli
 
 TINY = """
 title: Tiny massage
@@ -133,3 +133,26 @@ def test_output_path_that_is_a_directory(tiny, tmp_path):
     (tmp_path / "d.mp3").mkdir()
     run = run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(tmp_path / "d.mp3"))
     assert run.returncode == 2 and "is a directory" in run.stderr
+
+
+@pytest.mark.parametrize("engine", ["pyttsx3", pytest.param("piper", marks=pytest.mark.piper)])
+@pytest.mark.parametrize("suffix", [".mp3", ".m4b"])
+def test_exported_loudness_and_true_peak(tmp_path, engine, suffix):
+    """The default session's first chapters, encoded: -19 LUFS within 1 LU, true peak at most -1 dBTP."""
+    out = tmp_path / f"s{suffix}"
+    run = run_cli("export", "--engine", engine, "--feet", "right", "--length", "5", "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    lufs, peak = ebur128(out)
+    assert lufs == pytest.approx(-19.0, abs=1.0)
+    assert peak <= -1.0
+
+
+def test_no_click_at_any_join_of_real_speech(tiny):
+    """No sample-to-sample jump above 0.05 of full scale around any cue boundary (see test_mixer)."""
+    routine = parse_routine(TINY, name="tiny")
+    timeline = session.build_timeline(routine, resolve(routine), session.make_synthesizer("pyttsx3"), progress=False)
+    x = timeline.samples.astype(np.int32)
+    for cue in timeline.script:
+        for edge in (ms_to_samples(cue.start_ms), ms_to_samples(cue.end_ms)):
+            window = x[max(0, edge - 2):edge + 2]
+            assert np.abs(np.diff(window)).max(initial=0) < 0.05 * 32768, (cue, edge)

@@ -149,7 +149,7 @@ def test_trim_puts_back_the_same_pad_whatever_the_engine_silence():
 
 def test_trim_ignores_a_noise_floor_far_below_the_voice():
     rng = np.random.default_rng(1)
-    body = voice_like(1200, -3)
+    body = voice_like(1200, -6)  # under the limiter ceiling: only the trim is under test
 
     def with_hiss(lead_ms: int) -> Speech:
         s = utterance(lead_ms, body, 400)
@@ -190,7 +190,7 @@ def test_gain_is_applied_exactly_below_the_ceiling(gain_db):
 
 
 def test_limiter_leaves_a_quiet_segment_untouched():
-    body = voice_like(2000, -3)  # true peak well under -1.5 dBTP
+    body = voice_like(2000, -6)  # true peak well under the ceiling
     assert measure(body, SAMPLE_RATE)[1] < TRUE_PEAK_CEILING_DBTP - 0.5
     speech = utterance(100, body, 100)
     p = prepare_speech(speech, 0.0)
