@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Generator, Iterator, Mapping
 
 from . import routine as r
 from .errors import CompileError
@@ -63,11 +63,7 @@ def number_words(n: int) -> str:
 
 def compile_script(routine: Routine, settings: Settings, speech_ms: Mapping[str, int] | None = None) -> Script:
     """Lay out every cue of the session with start times in ms."""
-    builder = _Builder(routine, settings, speech_ms)
-    base_vars = {**settings.options, **{k: fmt_number(v) for k, v in settings.values.items()}}
-    builder.run(routine.steps, _Context(vars=base_vars))
-    builder.finish()
-    cues = builder.cues
+    cues = list(_cues(routine, settings, speech_ms))
     if settings.length_ms is not None:
         cues = fit_length(cues, settings.length_ms)
     script = Script(
@@ -78,6 +74,28 @@ def compile_script(routine: Routine, settings: Settings, speech_ms: Mapping[str,
         settings=settings.record(),
     )
     return relay(script, lambda c: c.duration_ms)
+
+
+def stream_cues(routine: Routine, settings: Settings, speech_ms: Mapping[str, int]) -> Iterator[Cue]:
+    """The cues of ``compile_script(routine, settings, speech_ms)``, one at a time, with start times.
+
+    ``speech_ms`` is asked for each text only when its cue is reached, so a live
+    player can start before later lines exist. Fitting ``--length`` needs every
+    length first, so a target length is refused here.
+    """
+    if settings.length_ms is not None:
+        raise ValueError("a target length needs the whole script: use compile_script")
+    t = 0
+    for cue in _cues(routine, settings, speech_ms):
+        yield replace(cue, start_ms=t)
+        t += cue.duration_ms
+
+
+def _cues(routine: Routine, settings: Settings, speech_ms: Mapping[str, int] | None) -> Iterator[Cue]:
+    builder = _Builder(routine, settings, speech_ms)
+    base_vars = {**settings.options, **{k: fmt_number(v) for k, v in settings.values.items()}}
+    yield from builder.run(routine.steps, _Context(vars=base_vars))
+    yield from builder.finish()
 
 
 def length_bounds(cues: list[Cue]) -> tuple[int, int]:
@@ -134,7 +152,7 @@ class _Builder:
     routine: Routine
     settings: Settings
     speech_ms: Mapping[str, int] | None
-    cues: list[Cue] = field(default_factory=list)
+    emitted: int = 0
     chapter: str = ""
     step: int = 0
     step_has_instruction: bool = False
@@ -142,36 +160,38 @@ class _Builder:
     running: list[r.Step] = field(default_factory=list)
     """The steps being laid out, outermost first (to name the culprit of a runaway session)."""
 
-    # -- emitting cues --
+    # -- emitting cues (the do_* methods are generators of cues) --
 
-    def add(self, cue: Cue) -> None:
+    def add(self, cue: Cue) -> Iterator[Cue]:
         if cue.duration_ms <= 0 and not isinstance(cue, Chapter):
             return
-        self.cues.append(replace(cue, chapter=self.chapter, step=self.step))
+        self.emitted += 1
         self.total_ms += cue.duration_ms
-        if len(self.cues) > MAX_CUES or self.total_ms > MAX_SESSION_MS:
+        if self.emitted > MAX_CUES or self.total_ms > MAX_SESSION_MS:
             self.too_long()
+        yield replace(cue, chapter=self.chapter, step=self.step)
 
     def too_long(self) -> None:
         multipliers = {r.LoopStep: ".loop.count", r.ForEachStep: ".for_each.items", r.RepeatStep: ".repeat.count"}
         culprit = next((s for s in self.running if type(s) in multipliers), self.running[-1] if self.running else None)
         place = culprit.path + multipliers.get(type(culprit), "") if culprit else ""
         where = f"{self.routine.display}: {place}: " if place else f"{self.routine.display}: "
-        what = f"more than {MAX_CUES:,} cues" if len(self.cues) > MAX_CUES else f"longer than {MAX_SESSION_MS // 3600_000} hours"
+        what = f"more than {MAX_CUES:,} cues" if self.emitted > MAX_CUES else f"longer than {MAX_SESSION_MS // 3600_000} hours"
         raise CompileError(f"{where}with these counts and durations the session would be {what}")
 
     def new_step(self) -> None:
-        if self.cues:
+        if self.emitted:
             self.step += 1
         self.step_has_instruction = False
 
-    def say(self, text: str, role: str = "instruction") -> int:
+    def say(self, text: str, role: str = "instruction") -> Generator[Cue, None, int]:
+        """Emit a Say cue; its length in ms is the generator's return value."""
         if role == "instruction":
             if self.step_has_instruction:
                 self.new_step()
             self.step_has_instruction = True
         ms = self.speech_length(text)
-        self.add(Say(text=text, role=role, duration_ms=ms))
+        yield from self.add(Say(text=text, role=role, duration_ms=ms))
         return ms
 
     def speech_length(self, text: str) -> int:
@@ -182,12 +202,12 @@ class _Builder:
         except KeyError:
             raise CompileError(f"no measured speech for {text[:60]!r}") from None
 
-    def pause(self, ms: float, flexible: bool) -> None:
-        self.add(Pause(duration_ms=round(ms), flexible=flexible))
+    def pause(self, ms: float, flexible: bool) -> Iterator[Cue]:
+        return self.add(Pause(duration_ms=round(ms), flexible=flexible))
 
-    def chime(self, kind: str) -> None:
+    def chime(self, kind: str) -> Iterator[Cue]:
         if self.settings.chimes:
-            self.add(Chime(kind=kind, duration_ms=CHIME_MS[kind]))
+            yield from self.add(Chime(kind=kind, duration_ms=CHIME_MS[kind]))
 
     # -- walking steps --
 
@@ -219,22 +239,22 @@ class _Builder:
 
         return _VAR.sub(sub, text)
 
-    def run(self, steps: tuple[r.Step, ...], ctx: _Context) -> None:
+    def run(self, steps: tuple[r.Step, ...], ctx: _Context) -> Iterator[Cue]:
         for step in steps:
             if self.applies(step, ctx):
                 self.running.append(step)
-                getattr(self, f"do_{type(step).__name__}")(step, ctx)
+                yield from getattr(self, f"do_{type(step).__name__}")(step, ctx)
                 self.running.pop()
 
-    def do_ChapterStep(self, step: r.ChapterStep, ctx: _Context) -> None:
-        first = not any(isinstance(c, Chapter) for c in self.cues)
+    def do_ChapterStep(self, step: r.ChapterStep, ctx: _Context) -> Iterator[Cue]:
+        first = not self.chapter
         self.new_step()
         self.chapter = self.render(step.title, ctx)
-        self.add(Chapter(title=self.chapter))
+        yield from self.add(Chapter(title=self.chapter))
         if not first:
-            self.chime("step")
+            yield from self.chime("step")
 
-    def do_SayStep(self, step: r.SayStep, ctx: _Context) -> None:
+    def do_SayStep(self, step: r.SayStep, ctx: _Context) -> Iterator[Cue]:
         text = step.text
         if ctx.round > 1 and step.again is not None:
             text = step.again
@@ -242,66 +262,68 @@ class _Builder:
             text = step.brief
         if not text:
             return  # "" means: nothing to say here (and no time to do it)
-        self.say(self.render(text, ctx))
+        yield from self.say(self.render(text, ctx))
         if step.then is not None:
-            self.pause(self.seconds(step.then) * 1000 / self.settings.pace, flexible=True)
+            yield from self.pause(self.seconds(step.then) * 1000 / self.settings.pace, flexible=True)
 
-    def do_PauseStep(self, step: r.PauseStep, ctx: _Context) -> None:
-        self.pause(self.seconds(step.seconds) * 1000 / self.settings.pace, flexible=True)
+    def do_PauseStep(self, step: r.PauseStep, ctx: _Context) -> Iterator[Cue]:
+        return self.pause(self.seconds(step.seconds) * 1000 / self.settings.pace, flexible=True)
 
-    def do_ChimeStep(self, step: r.ChimeStep, ctx: _Context) -> None:
-        self.chime(step.kind)
+    def do_ChimeStep(self, step: r.ChimeStep, ctx: _Context) -> Iterator[Cue]:
+        return self.chime(step.kind)
 
-    def do_RepeatStep(self, step: r.RepeatStep, ctx: _Context) -> None:
+    def do_RepeatStep(self, step: r.RepeatStep, ctx: _Context) -> Iterator[Cue]:
         n, beat_ms = self.count(step.count), self.seconds(step.tempo) * 1000 / self.settings.pace
         style = "count" if step.style == "tick" and not self.settings.chimes else step.style
         if style == "silent":
-            self.pause(n * beat_ms, flexible=False)
+            yield from self.pause(n * beat_ms, flexible=False)
             return
         for i in range(1, n + 1):
-            used = self.say(number_words(i), role="count") if style == "count" else CHIME_MS["tick"]
-            if style == "tick":
-                self.chime("tick")
-            self.pause(max(0.0, beat_ms - used), flexible=False)
+            if style == "count":
+                used = yield from self.say(number_words(i), role="count")
+            else:
+                used = CHIME_MS["tick"]
+                yield from self.chime("tick")
+            yield from self.pause(max(0.0, beat_ms - used), flexible=False)
 
-    def do_HoldStep(self, step: r.HoldStep, ctx: _Context) -> None:
+    def do_HoldStep(self, step: r.HoldStep, ctx: _Context) -> Iterator[Cue]:
         hold_ms = self.seconds(step.seconds) * 1000  # a hold is a promise in seconds: pace never changes it
         start_ms = CHIME_MS["hold"] if self.settings.chimes else 0
-        self.chime("hold")
+        yield from self.chime("hold")
         beats = 0
         if step.style == "countdown":
             beats = max(0, min(COUNTDOWN_MAX, int((hold_ms - start_ms) // 1000)))
-        self.pause(hold_ms - start_ms - beats * 1000, flexible=False)
+        yield from self.pause(hold_ms - start_ms - beats * 1000, flexible=False)
         for i in range(beats, 0, -1):
-            used = self.say(number_words(i), role="countdown")
-            self.pause(max(0, 1000 - used), flexible=False)
-        self.chime("release")
+            used = yield from self.say(number_words(i), role="countdown")
+            yield from self.pause(max(0, 1000 - used), flexible=False)
+        yield from self.chime("release")
         if step.style == "countdown" or not self.settings.chimes:
-            self.say(self.render(step.release, ctx), role="countdown")
+            yield from self.say(self.render(step.release, ctx), role="countdown")
 
-    def do_LoopStep(self, step: r.LoopStep, ctx: _Context) -> None:
+    def do_LoopStep(self, step: r.LoopStep, ctx: _Context) -> Iterator[Cue]:
         total = self.count(step.count)
         for n in range(1, total + 1):
-            self.run(step.steps, ctx.child(vars={"n": str(n), "count": str(total)}, round=n))
+            yield from self.run(step.steps, ctx.child(vars={"n": str(n), "count": str(total)}, round=n))
 
-    def do_ForEachStep(self, step: r.ForEachStep, ctx: _Context) -> None:
+    def do_ForEachStep(self, step: r.ForEachStep, ctx: _Context) -> Iterator[Cue]:
         for item in step.items:
-            self.run(step.steps, ctx.child(vars={step.var: self.render(item, ctx)}))
+            yield from self.run(step.steps, ctx.child(vars={step.var: self.render(item, ctx)}))
 
-    def do_PerSideStep(self, step: r.PerSideStep, ctx: _Context) -> None:
+    def do_PerSideStep(self, step: r.PerSideStep, ctx: _Context) -> Iterator[Cue]:
         sides = _sides(self.settings.options)
         for i, side in enumerate(sides):
             other = "left" if side == "right" else "right"
             names = {"side": side, "other_side": other, "previous_side": sides[i - 1] if i else other}
             side_ctx = ctx.child(vars=names, side_index=i)
-            self.run(step.switch if i else step.first, side_ctx)
-            self.run(step.steps, side_ctx)
+            yield from self.run(step.switch if i else step.first, side_ctx)
+            yield from self.run(step.steps, side_ctx)
 
-    def finish(self) -> None:
+    def finish(self) -> Iterator[Cue]:
         if self.settings.chimes:
-            self.chime("end")
+            yield from self.chime("end")
         else:
-            self.say("This is the end of the session.")
+            yield from self.say("This is the end of the session.")
 
 
 def _sides(options: Mapping[str, str]) -> list[str]:

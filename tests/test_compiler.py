@@ -274,3 +274,25 @@ def test_number_words():
     assert [number_words(n) for n in (1, 5, 13, 20, 21, 99, 100)] == [
         "One.", "Five.", "Thirteen.", "Twenty.", "Twenty-one.", "Ninety-nine.", "100."
     ]
+
+
+@pytest.mark.parametrize("options", [{}, {"position": "floor", "feet": "left"}])
+def test_streamed_cues_equal_the_compiled_script(foot, options):
+    """The live player's cue stream is the export's script, asking each length only when reached."""
+    from audioguide.compiler import stream_cues
+
+    s = resolve(foot, options=options)
+    lengths = {t: 1000 + 7 * len(t) for t in compile_script(foot, s).spoken_texts()}
+    asked: list[str] = []
+
+    class Lazy(dict):
+        def __getitem__(self, text):
+            asked.append(text)
+            return lengths[text]
+
+    stream = stream_cues(foot, s, Lazy())
+    first = next(stream)
+    assert asked == [] and first.type == "chapter"
+    assert tuple([first, *stream]) == compile_script(foot, s, speech_ms=lengths).cues
+    with pytest.raises(ValueError):
+        next(stream_cues(foot, resolve(foot, length="20"), lengths))
