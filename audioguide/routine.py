@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -66,7 +67,7 @@ def check_amount(value: Any, unit: str, lo: float, hi: float) -> float | int:
     span = f"{fmt_number(lo)}..{fmt_number(hi)} {'seconds' if unit == 'seconds' else ''}".rstrip()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         kind = "a whole number" if unit == "count" else "a number of seconds"
-        raise ValueError(f"must be {kind} ({span}), got {value!r}")
+        raise ValueError(f"must be {kind} ({span}), got {show(value)}")
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"must be {span}, got {value}")
     if unit == "count":
@@ -79,7 +80,25 @@ def check_amount(value: Any, unit: str, lo: float, hi: float) -> float | int:
 
 
 def fmt_number(x: float | int) -> str:
+    if isinstance(x, int) and not -10**300 < x < 10**300:
+        return "a number with over 300 digits"  # float(x) would overflow
+    if abs(x) >= 1e15:
+        return f"{float(x):g}"
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+
+
+def show(value: Any) -> str:
+    """``repr(value)`` for a message: short, one line, and safe for any value a YAML file can hold."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return fmt_number(value)
+    try:
+        return _SHOW.repr(value)
+    except ValueError:  # an int too long to print, deep inside a list
+        return type(value).__name__
 
 
 # -- steps ---------------------------------------------------------------------
@@ -200,7 +219,7 @@ def locate(ref: str | None) -> tuple[Path, str]:
     if ref in bundled_names():
         return Path(str(resources.files(BUNDLED_PACKAGE) / f"{ref}.yaml")), f"{ref}.yaml"
     known = ", ".join(bundled_names())
-    raise RoutineError(f"unknown routine {ref!r}: no such file, and the bundled routines are: {known}")
+    raise RoutineError(f"unknown routine {show(ref)}: no such file, and the bundled routines are: {known}")
 
 
 def load_routine(ref: str | None = None) -> Routine:
@@ -230,7 +249,7 @@ class _Validator:
         self.settings: dict[str, SettingSpec] = {}
 
     def fail(self, path: str, message: str) -> RoutineError:
-        return RoutineError(f"{self.doc.where(path)}: {message}")
+        return RoutineError(yamlfile.oneline(f"{self.doc.where(path)}: {message}"))
 
     # -- generic shape checks --
 
@@ -259,7 +278,7 @@ class _Validator:
 
     def name(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not _NAME.match(value):
-            raise self.fail(path, f"must be a lowercase name like tender_hold, got {value!r}")
+            raise self.fail(path, f"must be a lowercase name like tender_hold, got {show(value)}")
         return value
 
     # -- top level --
@@ -297,7 +316,7 @@ class _Validator:
             choices = tuple(self.name(c, f"{path}.choices[{i}]") for i, c in enumerate(choices))
             default = spec.get("default", choices[0])
             if default not in choices:
-                raise self.fail(f"{path}.default", f"must be one of {', '.join(choices)}, got {default!r}")
+                raise self.fail(f"{path}.default", f"must be one of {', '.join(choices)}, got {show(default)}")
             out[key] = OptionSpec(key, choices, default, self.text(spec.get("help", ""), f"{path}.help", allow_empty=True))
         return out
 
@@ -312,8 +331,8 @@ class _Validator:
                 raise self.fail(path, "is a reserved name")
             spec = self.mapping(spec, path, ("default", "unit"), ("min", "max", "help"))
             unit = spec["unit"]
-            if unit not in UNITS:
-                raise self.fail(f"{path}.unit", f"must be seconds or count, got {unit!r}")
+            if not isinstance(unit, str) or unit not in UNITS:  # a list is unhashable
+                raise self.fail(f"{path}.unit", f"must be seconds or count, got {show(unit)}")
             lo_limit, hi_limit = LIMITS[unit]
             bounds = {}
             for bound, fallback in (("min", lo_limit), ("max", hi_limit)):
@@ -360,8 +379,8 @@ class _Validator:
         if kind == "pause":
             return PauseStep(seconds=self.amount(value, vpath, "seconds"), **common)
         if kind == "chime":
-            if value not in CHIME_MS:
-                raise self.fail(vpath, f"must be one of {', '.join(CHIME_MS)}, got {value!r}")
+            if not isinstance(value, str) or value not in CHIME_MS:
+                raise self.fail(vpath, f"must be one of {', '.join(CHIME_MS)}, got {show(value)}")
             return ChimeStep(kind=value, **common)
         if kind == "chapter":
             return ChapterStep(title=self.template(value, vpath, scope), **common)
@@ -398,7 +417,7 @@ class _Validator:
             items = spec["items"]
             if not isinstance(items, list) or not items:
                 raise self.fail(f"{vpath}.items", "must be a non-empty list")
-            items = tuple(self.text(x, f"{vpath}.items[{i}]") for i, x in enumerate(items))
+            items = tuple(self.template(x, f"{vpath}.items[{i}]", scope) for i, x in enumerate(items))
             return ForEachStep(var=var, items=items, steps=self.steps(spec["steps"], f"{vpath}.steps", scope | {var}, loops), **common)
         # per_side
         spec = self.mapping(value, vpath, ("steps",), ("first", "switch"))
@@ -415,7 +434,7 @@ class _Validator:
 
     def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> str:
         if value not in choices:
-            raise self.fail(path, f"must be one of {', '.join(choices)}, got {value!r}")
+            raise self.fail(path, f"must be one of {', '.join(choices)}, got {show(value)}")
         return value
 
     def amount(self, value: Any, path: str, unit: str, lo: float = 0) -> Amount:
@@ -423,7 +442,7 @@ class _Validator:
         if isinstance(value, str):
             spec = self.settings.get(value)
             if spec is None:
-                raise self.fail(path, f"unknown setting {value!r}{_suggest(value, tuple(self.settings))}")
+                raise self.fail(path, f"unknown setting {show(value)}{_suggest(value, tuple(self.settings))}")
             if spec.unit != unit:
                 raise self.fail(path, f"setting {value!r} is a {spec.unit} setting; this needs {unit}")
             if spec.min < lo:
@@ -455,14 +474,14 @@ class _Validator:
             if key in loops:
                 for v in values:
                     if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                        raise self.fail(f"{path}.{key}", f"must be a round number from 1, got {v!r}")
+                        raise self.fail(f"{path}.{key}", f"must be a round number from 1, got {show(v)}")
             elif key == "chimes":
                 if any(not isinstance(v, bool) for v in values):
-                    raise self.fail(f"{path}.{key}", f"must be true or false, got {accepted!r}")
+                    raise self.fail(f"{path}.{key}", f"must be true or false, got {show(accepted)}")
             elif key in self.options:
                 for v in values:
                     if v not in self.options[key].choices:
-                        raise self.fail(f"{path}.{key}", f"must be one of {', '.join(self.options[key].choices)}, got {v!r}")
+                        raise self.fail(f"{path}.{key}", f"must be one of {', '.join(self.options[key].choices)}, got {show(v)}")
             else:
                 raise self.fail(f"{path}.{key}", f"unknown option{_suggest(str(key), tuple(self.options) + tuple(loops))}")
             out.append((key, values))

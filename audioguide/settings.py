@@ -17,7 +17,7 @@ import yaml
 
 from . import yamlfile
 from .errors import SettingsError
-from .routine import Routine, fmt_number
+from .routine import Routine, fmt_number, show
 
 #: Named paces: a factor on speaking rate and on the pauses between instructions.
 PACES = {"slow": 0.8, "normal": 1.0, "fast": 1.25}
@@ -77,17 +77,17 @@ def resolve(
         s = _apply_timings_file(routine, s, Path(timings), str(timings))
     for item in sets:
         key, sep, raw = item.partition("=")
-        where = f"--set {item}"
+        where = f"--set {yamlfile.oneline(item)}"
         if not sep or not key.strip():
             raise SettingsError(f"{where}: expected KEY=VALUE, for example --set tender_hold=20")
         s = _apply(routine, s, key.strip(), _scalar(raw.strip()), where)
     if pace is not None:
-        s = replace(s, pace=parse_pace(pace, f"--pace {pace}"))
+        s = replace(s, pace=parse_pace(pace, yamlfile.oneline(f"--pace {pace}")))
     if length is not None:
-        s = replace(s, length_ms=parse_length(_scalar(str(length)), f"--length {length}"))
+        s = replace(s, length_ms=parse_length(_scalar(str(length)), yamlfile.oneline(f"--length {length}")))
     for name, value in (options or {}).items():
         if value is not None:
-            s = _apply(routine, s, name, value, f"--{name.replace('_', '-')} {value}")
+            s = _apply(routine, s, name, value, yamlfile.oneline(f"--{name.replace('_', '-')} {value}"))
     if chimes is not None:
         s = replace(s, chimes=chimes)
     return s
@@ -100,7 +100,7 @@ def parse_pace(value: Any, where: str) -> float:
         value = _scalar(value)
     lo, hi = PACE_RANGE
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise SettingsError(f"{where}: must be slow, normal, fast or a factor {lo:g}..{hi:g}, got {value!r}")
+        raise SettingsError(f"{where}: must be slow, normal, fast or a factor {lo:g}..{hi:g}, got {show(value)}")
     return float(value)
 
 
@@ -110,15 +110,15 @@ def parse_length(value: Any, where: str) -> int | None:
         return None
     lo, hi = LENGTH_RANGE
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise SettingsError(f"{where}: must be a number of minutes {lo:g}..{hi:g}, got {value!r}")
+        raise SettingsError(f"{where}: must be a number of minutes {lo:g}..{hi:g}, got {show(value)}")
     return round(value * 60_000)
 
 
 def _scalar(raw: str) -> Any:
     """Read a command-line value the way YAML would (``20`` -> 20, ``2.5`` -> 2.5)."""
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+    try:  # the guarded reader: "[[[[..." must not end in a RecursionError
+        value = yamlfile.parse(raw, "", SettingsError).data
+    except SettingsError:
         return raw
     return value if isinstance(value, (int, float, str, bool)) or value is None else raw
 
@@ -133,7 +133,7 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str) -> S
     if key in routine.options:
         spec = routine.options[key]
         if value not in spec.choices:
-            raise SettingsError(f"{where}: {key} must be one of {', '.join(spec.choices)}, got {value!r}")
+            raise SettingsError(f"{where}: {key} must be one of {', '.join(spec.choices)}, got {show(value)}")
         return replace(s, options={**s.options, key: value})
     if key == "pace":
         return replace(s, pace=parse_pace(value, where))
@@ -141,12 +141,12 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str) -> S
         return replace(s, length_ms=parse_length(value, where))
     if key == "chimes":
         if not isinstance(value, bool):
-            raise SettingsError(f"{where}: chimes must be true or false, got {value!r}")
+            raise SettingsError(f"{where}: chimes must be true or false, got {show(value)}")
         return replace(s, chimes=value)
     known = list(routine.settings) + list(routine.options) + list(GLOBAL_KEYS)
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else "; see: audioguide timings"
-    raise SettingsError(f"{where}: unknown setting {key!r} for routine {routine.name!r}{hint}")
+    raise SettingsError(f"{where}: unknown setting {show(key)} for routine {routine.name!r}{hint}")
 
 
 def _apply_timings_file(routine: Routine, s: Settings, path: Path, display: str) -> Settings:
@@ -156,7 +156,7 @@ def _apply_timings_file(routine: Routine, s: Settings, path: Path, display: str)
     if not isinstance(doc.data, dict):
         raise SettingsError(f"{doc.where('')}: must be a mapping of setting: value, like 'tender_hold: 20'")
     for key, value in doc.data.items():
-        s = _apply(routine, s, str(key), value, doc.where(str(key)))
+        s = _apply(routine, s, str(key), value, yamlfile.oneline(doc.where(str(key))))
     return s
 
 

@@ -2,8 +2,11 @@
 
 Routines and timings files are small, hand-written documents. We parse them
 with PyYAML's safe loader, refuse aliases outright (an alias bomb is then
-rejected at the first ``*``, before any expansion) and keep the line of every
-node so that errors can say ``foot.yaml:42: steps[3].hold: ...``.
+rejected at the first ``*``, before any expansion), refuse documents nested
+deeper or holding more values than any routine needs (PyYAML's composer is
+recursive and slow: 10,000 nested ``[`` would end in a RecursionError, a
+megabyte of values takes many seconds) and keep the line of every node so that
+errors can say ``foot.yaml:42: steps[3].hold: ...``.
 """
 
 from __future__ import annotations
@@ -18,16 +21,40 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 #: Routines and timings are a few KB; anything this big is a mistake, not a routine.
 MAX_BYTES = 1_000_000
+#: The bundled foot massage nests 13 levels and holds about 600 values.
+MAX_DEPTH = 50
+MAX_NODES = 20_000
+#: Integers beyond this are typos (and Python cannot print ints over 4300 digits).
+MAX_INT = 10**100
+
+
+def oneline(text: str) -> str:
+    """``text`` with control characters (newlines, tabs ...) escaped, so a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class _NoAliasLoader(yaml.SafeLoader):
+    depth = 0
+    nodes = 0
+
     def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
         if self.check_event(AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
                 problem="aliases (*name) are not allowed", problem_mark=event.start_mark
             )
-        return super().compose_node(parent, index)
+        self.nodes += 1
+        if self.depth >= MAX_DEPTH or self.nodes > MAX_NODES:
+            problem = (f"nested more than {MAX_DEPTH} levels deep" if self.depth >= MAX_DEPTH
+                       else f"more than {MAX_NODES:,} values; a routine has a few hundred")
+            raise yaml.MarkedYAMLError(problem=problem, problem_mark=self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 @dataclass
@@ -54,13 +81,17 @@ class Document:
 
 def read_text(path: Path, display: str, error: type[Exception]) -> str:
     """The file's text, or ``error`` with one line saying why it cannot be read."""
+    display = oneline(display)
     try:
         if path.is_dir():
             raise error(f"{display}: is a directory, not a YAML file")
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise error(f"{display}: file is {size:,} bytes; the limit is {MAX_BYTES:,}")
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # st_size is 0 for /dev/zero or a pipe: never read unbounded
+            raw = stream.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise error(f"{display}: more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}")
     except FileNotFoundError:
         raise error(f"{display}: no such file") from None
     except PermissionError:
@@ -78,16 +109,23 @@ def read_text(path: Path, display: str, error: type[Exception]) -> str:
 
 def parse(text: str, display: str, error: type[Exception]) -> Document:
     """Parse YAML ``text`` into a Document; any YAML problem becomes one ``error`` line."""
-    loader = _NoAliasLoader(text)
+    display = oneline(display)
+    try:
+        loader = _NoAliasLoader(text)  # the reader refuses control characters right here
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise error(f"{display}:{line}: invalid YAML: character #x{exc.character:04x} is not allowed") from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         what = exc.problem or exc.context or "invalid YAML"
-        raise error(f"{display}{line}: invalid YAML: {what}") from None
+        if exc.context and what.startswith("but "):  # "but found another document" needs its first half
+            what = f"{exc.context}, {what}"
+        raise error(oneline(f"{display}{line}: invalid YAML: {what}")) from None
     except yaml.YAMLError as exc:
-        raise error(f"{display}: invalid YAML: {exc}") from None
+        raise error(oneline(f"{display}: invalid YAML: {exc}")) from None
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
@@ -98,7 +136,7 @@ def parse(text: str, display: str, error: type[Exception]) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise error(f"{display}{line}: invalid YAML: {exc.problem}") from None
+        raise error(oneline(f"{display}{line}: invalid YAML: {exc.problem}")) from None
     return Document(data, display, lines)
 
 
@@ -113,9 +151,9 @@ def _build(node, path: str, lines: dict[str, int], loader) -> Any:
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise yaml.MarkedYAMLError(problem="keys must be plain names", problem_mark=key_node.start_mark)
-            key = loader.construct_object(key_node, deep=True)
-            if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge":  # checked first: constructing it fails cryptically
                 raise yaml.MarkedYAMLError(problem="merge keys (<<) are not allowed", problem_mark=key_node.start_mark)
+            key = _scalar(key_node, loader)
             if key in out:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             child = f"{path}.{key}" if path else str(key)
@@ -124,4 +162,20 @@ def _build(node, path: str, lines: dict[str, int], loader) -> Any:
         return out
     if isinstance(node, SequenceNode):
         return [_build(v, f"{path}[{i}]", lines, loader) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, loader)
+
+
+def _scalar(node, loader) -> Any:
+    """Construct a scalar; a value its tag cannot read (``!!int abc``) is a YAML error, not a crash."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError:
+        raise
+    except Exception:  # PyYAML's safe constructors let ValueError, KeyError ... escape
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise yaml.MarkedYAMLError(
+            problem=f"cannot read {str(node.value)[:40]!r} as {tag}", problem_mark=node.start_mark
+        ) from None
+    if isinstance(value, int) and not -MAX_INT < value < MAX_INT:
+        raise yaml.MarkedYAMLError(problem="number too large", problem_mark=node.start_mark)
+    return value
