@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import glob
 import io
 import os
 import re
@@ -25,6 +26,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -35,8 +38,12 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTO
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggvorbis import OggVorbis
 from PIL import Image, ImageDraw, ImageFont
-from pydub import AudioSegment
-from pydub.exceptions import CouldntEncodeError
+
+# pydub warns at import when ffmpeg is missing; we check for it ourselves and
+# say what to install in one line (see _require_ffmpeg), only when it is needed.
+warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
+from pydub import AudioSegment  # noqa: E402
+from pydub.exceptions import CouldntEncodeError  # noqa: E402
 
 from .errors import ExportError, OutputPathError
 from .mixer import Timeline
@@ -152,9 +159,11 @@ def write_atomic(path: str | os.PathLike[str], write_fn: Callable[[Path], object
     exception propagates; ``path`` is untouched.
     """
     path = Path(path)
+    _remove_stale_parts(path)
     # Same directory, so os.replace is an atomic rename on one filesystem;
-    # hidden and random so it never collides with or looks like a real output.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    # hidden and random so it never collides with or looks like a real output;
+    # our pid in the name tells a later run whether its writer is still alive.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         write_fn(tmp)
@@ -169,6 +178,20 @@ def write_atomic(path: str | os.PathLike[str], write_fn: Callable[[Path], object
         raise
     _fsync_dir(path.parent)
     return path
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Delete temp files a killed export left beside ``path`` (their writer's pid is gone)."""
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        pid = part.name[len(path.name) + 2:].split(".", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            part.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, someone else's
 
 
 def vtt_text(script: Script) -> str:
@@ -326,9 +349,20 @@ def _write_ogg(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bit
 
 def _write_wav(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
     stage("writing wav")
-    # No tags, no ffmpeg: the live player is checked against these bytes.
+    # No tags, no ffmpeg: the live player is checked against these bytes. The
+    # stdlib writer, not pydub's: on a write error pydub leaves a wave writer
+    # whose __del__ later prints a traceback. With nframes known up front,
+    # close() has no header to patch, and it runs on every path.
     with open(tmp, "wb") as out:
-        seg.export(out, format="wav")
+        writer = wave.open(out, "wb")
+        try:
+            writer.setparams((seg.channels, seg.sample_width, seg.frame_rate, int(seg.frame_count()), "NONE", ""))
+            writer.writeframesraw(seg.raw_data)
+        finally:
+            try:
+                writer.close()
+            except OSError:
+                pass  # the write error above is the one to report
 
 
 _WRITERS = {"mp3": _write_mp3, "m4b": _write_m4b, "ogg": _write_ogg, "wav": _write_wav}

@@ -218,3 +218,18 @@ def test_importing_the_registry_does_not_import_piper():
     code = "import sys, audioguide.engines, audioguide.synth; print('piper' in sys.modules, 'pyttsx3' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_pyttsx3_speaks_a_text_the_same_length_whatever_came_before():
+    """The steady variant (flutter 0): lengths no longer drift with the process's history."""
+    from audioguide import engines
+
+    engine = engines.get("pyttsx3")
+    voice = engine.default_voice()
+    text = "Press into the sole of your foot."
+    lengths = set()
+    for other in ("One.", "A much longer sentence that moves espeak's internal state along quite a bit.", ""):
+        if other:
+            engine.synthesize(other, voice=voice, pace=1.3)
+        lengths.add(len(engine.synthesize(text, voice=voice, pace=1.0).samples))
+    assert len(lengths) == 1

@@ -21,6 +21,16 @@ pyttsx3 2.99 / espeak-ng 1.51, see design/stack-notes.md):
   ``espeak_GetParameter`` without its second argument): set rate and voice
   before every utterance and never read them back.
 * The driver ``print()``s "Audio saved to ..." on stdout, which carries data.
+* espeak-ng's pitch *flutter* advances a global index with every sample it
+  makes, so the same text sounds slightly different depending on what the
+  process said before. We speak every voice through a one-line variant,
+  ``+steady`` (``flutter 0``), from a private copy of espeak-ng's data folder
+  (symlinks plus that file, found through ``ESPEAK_DATA_PATH``). Lengths are
+  then stable; a smaller difference remains (measured: the same text alternates
+  between two versions from one call to the next, about a quarter of the samples
+  differing after the first half second; re-initializing espeak does not clear
+  it). Bit-identical pyttsx3 output therefore comes from the speech cache: a
+  line is synthesized once and reused. piper is bit-identical on its own.
 """
 
 from __future__ import annotations
@@ -29,11 +39,15 @@ import atexit
 import difflib
 import logging
 import os
+import re
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
 import wave
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
@@ -87,6 +101,7 @@ def _shared_driver():
             import pyttsx3
         except ImportError as error:
             raise EngineError(INSTALL_PYTTSX3) from error
+        _use_steady_variant()
         try:
             driver = pyttsx3.init("espeak")
         except (OSError, RuntimeError) as error:
@@ -103,6 +118,46 @@ def _shared_driver():
         _driver = driver
         atexit.register(_release_driver)
     return _driver
+
+
+STEADY = "steady"
+"""The espeak-ng voice variant we add: only ``flutter 0`` (see the module docstring)."""
+_steady_ok = False
+
+
+def _use_steady_variant() -> None:
+    """Point espeak-ng at a private data folder that adds the ``steady`` variant.
+
+    Must run before espeak is initialized. If the system data folder cannot be
+    found, speech still works, just not bit-identical from call to call.
+    """
+    global _steady_ok
+    try:
+        out = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    match = re.search(r"Data at:\s*(\S+)", out)
+    system = Path(match.group(1)) if match else None
+    if system is None or not (system / "voices" / "!v").is_dir():
+        return
+    home = Path(tempfile.mkdtemp(prefix="audioguide-espeak-"))
+    atexit.register(shutil.rmtree, home, True)
+    data = home / "espeak-ng-data"
+    data.mkdir()
+    for entry in system.iterdir():
+        if entry.name != "voices":
+            (data / entry.name).symlink_to(entry)
+    (data / "voices").mkdir()
+    for entry in (system / "voices").iterdir():
+        if entry.name != "!v":
+            (data / "voices" / entry.name).symlink_to(entry)
+    variants = data / "voices" / "!v"
+    variants.mkdir()
+    for entry in (system / "voices" / "!v").iterdir():
+        (variants / entry.name).symlink_to(entry)
+    (variants / STEADY).write_text(f"language variant\nname {STEADY}\nflutter 0\n")
+    os.environ["ESPEAK_DATA_PATH"] = str(home)
+    _steady_ok = True
 
 
 def _release_driver() -> None:
@@ -213,7 +268,7 @@ class Pyttsx3Engine:
         utterance = _Utterance()
         try:
             _wait_until_idle(timeout)
-            driver.setProperty("voice", voice)
+            driver.setProperty("voice", f"{voice}+{STEADY}" if _steady_ok else voice)
             driver.setProperty("rate", rate)
             _wait_until_idle(timeout)  # the rate is applied; runAndWait's stop() will find nothing to cancel
             _in_flight = utterance

@@ -1,0 +1,214 @@
+"""Nothing lost under faults: SIGKILL mid-export, concurrent exports, missing or failing
+encoder, a full disk, an engine failing on one line; and deterministic output."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from audioguide import engines
+from audioguide.cli import main
+from audioguide.engines.base import Speech
+from helpers import BIN, run_cli
+
+TINY = """
+title: Tiny massage
+settings:
+  hold: {default: 2, min: 1, max: 30, unit: seconds, help: Hold.}
+steps:
+  - chapter: Start
+  - say: Sit comfortably, and breathe out slowly.
+    then: 1
+  - chapter: Press
+  - say: Press your heel.
+  - hold: {seconds: hold, style: chime}
+  - say: Now relax your foot, and let it rest.
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def export_cmd(routine: Path, out: Path, *extra: str) -> list[str]:
+    return [str(BIN / "audioguide"), "export", str(routine), "--engine", "pyttsx3", "-o", str(out), *extra]
+
+
+def test_sigkill_at_random_points_never_leaves_a_truncated_file(tiny, tmp_path, isolated_cache):
+    out = tmp_path / "out" / "s.mp3"
+    assert subprocess.run(export_cmd(tiny, out), capture_output=True).returncode == 0
+    previous = {p.name: digest(p) for p in out.parent.iterdir()}
+    # The complete new outputs, made once elsewhere (same cache, so the same samples).
+    ref = tmp_path / "ref" / "s.mp3"
+    assert subprocess.run(export_cmd(tiny, ref, "--set", "hold=5"), capture_output=True).returncode == 0
+    new = {p.name: digest(p) for p in ref.parent.iterdir()}
+
+    rng = random.Random(5)
+    kills = 0
+    for round_ in range(12):
+        # Half the rounds start from an empty cache, so kills land during synthesis too.
+        env = {**os.environ}
+        if round_ % 2:
+            env["AUDIOGUIDE_CACHE_DIR"] = str(tmp_path / f"cold{round_}")
+        proc = subprocess.Popen(export_cmd(tiny, out, "--set", "hold=5"), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 1.5))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        for p in out.parent.iterdir():
+            if p.name.endswith(".part"):
+                continue  # a killed writer's temp file: hidden, removed by the next export
+            assert digest(p) in (previous.get(p.name), new.get(p.name)), f"round {round_}: {p.name} is neither"
+    assert kills >= 6
+    # The next run cleans up, succeeds, and gives the same audio as the reference.
+    run = subprocess.run(export_cmd(tiny, out, "--set", "hold=5"), capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert {p.name: digest(p) for p in out.parent.iterdir()} == new
+    for round_ in range(1, 12, 2):  # caches that were killed mid-synthesis are still usable
+        cache = tmp_path / f"cold{round_}"
+        run = subprocess.run(export_cmd(tiny, tmp_path / f"again{round_}.wav"), capture_output=True, text=True,
+                             env={**os.environ, "AUDIOGUIDE_CACHE_DIR": str(cache)})
+        assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.piper
+def test_four_exports_sharing_one_cache_at_once(tiny, tmp_path, isolated_cache):
+    procs = [
+        subprocess.Popen([str(BIN / "audioguide"), "export", str(tiny), "--engine", "piper",
+                          "-o", str(tmp_path / f"run{i}.wav")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for i in range(4)
+    ]
+    for p in procs:
+        assert p.wait(timeout=240) == 0, p.stderr.read().decode()
+    digests = {digest(tmp_path / f"run{i}.wav") for i in range(4)}
+    assert len(digests) == 1
+    assert not [p for p in isolated_cache.rglob("*") if p.name.startswith(".tmp-")]
+
+
+def test_missing_encoder_is_one_line_and_keeps_the_old_file(tiny, tmp_path):
+    out = tmp_path / "s.mp3"
+    out.write_bytes(b"previous")
+    run = run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(out), env={"PATH": "/nonexistent"})
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        f"audioguide: error: ffmpeg not found: sudo apt-get install ffmpeg (needed to write {out})"
+    ]
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.mp3", "tiny.yaml"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """Mount a tiny tmpfs and return a function that fills it to leave ``free`` bytes."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {made.stderr.decode().strip()}")
+
+    def fill(leave: int) -> None:
+        free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
+        (mount / "filler").write_bytes(b"\0" * max(0, free - leave))
+
+    fill.path = mount
+    yield fill
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav"])
+def test_full_disk_while_writing_corrupts_nothing(tiny, small_disk, fmt):
+    out = small_disk.path / "out" / f"s.{fmt}"
+    assert subprocess.run(export_cmd(tiny, out), capture_output=True).returncode == 0
+    before = {p.name: digest(p) for p in out.parent.iterdir()}
+    small_disk(leave=out.stat().st_size // 2)  # the new, longer file cannot fit
+    run = subprocess.run(export_cmd(tiny, out, "--set", "hold=20"), capture_output=True, text=True)
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr
+    assert lines[0].startswith(f"audioguide: error: cannot write {out}") and "No space left" in lines[0]
+    assert {p.name: digest(p) for p in out.parent.iterdir()} == before  # nothing lost, no temp file left
+
+
+def test_full_disk_in_the_cache_is_a_clear_error_and_the_cache_stays_usable(tiny, tmp_path, small_disk):
+    cache = small_disk.path / "cache"
+    small_disk(leave=60_000)  # room for a line or two of speech, not the session
+    env = {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(cache)}
+    run = subprocess.run(export_cmd(tiny, tmp_path / "s.wav"), capture_output=True, text=True, env=env)
+    assert run.returncode == 1
+    assert run.stderr.count("\n") == 1 and "No space left" in run.stderr and str(cache) in run.stderr
+    assert not [p for p in cache.rglob("*") if p.name.startswith(".tmp-")]
+    (small_disk.path / "filler").unlink()
+    run = subprocess.run(export_cmd(tiny, tmp_path / "s.wav"), capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+
+
+class _FlakyEngine:
+    """Speaks silence-plus-tone, but fails on one text, like an engine that chokes on a line."""
+
+    name = "flaky"
+
+    def version(self) -> str:
+        return "1"
+
+    def voices(self):
+        return []
+
+    def default_voice(self) -> str:
+        return "v"
+
+    def synthesize(self, text: str, *, voice: str, pace: float) -> Speech:
+        import numpy as np
+
+        if text == "Press your heel.":
+            raise RuntimeError("synthesis backend crashed")
+        t = np.arange(11025)
+        return Speech((8000 * np.sin(t / 10)).astype(np.int16), 22050)
+
+
+def test_engine_failing_on_one_line_names_that_line(tiny, tmp_path, capsys):
+    engines.register("flaky", _FlakyEngine)
+    out = tmp_path / "s.wav"
+    with pytest.raises(SystemExit) as exit_:
+        main(["export", str(tiny), "--engine", "flaky", "-o", str(out)])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Press your heel." in err[0] and "synthesis backend crashed" in err[0]
+    assert not out.exists()
+
+
+@pytest.mark.piper
+def test_piper_output_is_byte_identical_from_cold_caches(tiny, tmp_path):
+    """Same inputs, same engine, fresh processes and empty caches: the same WAV bytes."""
+    wavs = []
+    for i in range(2):
+        out = tmp_path / f"d{i}.wav"
+        run = run_cli("export", str(tiny), "--engine", "piper", "-o", str(out),
+                      env={"AUDIOGUIDE_CACHE_DIR": str(tmp_path / f"cache{i}")})
+        assert run.returncode == 0, run.stderr
+        wavs.append(out.read_bytes())
+    assert wavs[0] == wavs[1]
+
+
+def test_pyttsx3_output_is_byte_identical_through_the_cache(tiny, tmp_path):
+    digests = set()
+    for i in range(2):
+        out = tmp_path / f"d{i}.wav"
+        assert run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(out)).returncode == 0
+        digests.add(digest(out))
+    assert len(digests) == 1
