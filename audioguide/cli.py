@@ -127,12 +127,13 @@ def voice_options(command: Callable) -> Callable:
 def export(engine: str, voice: str | None, output: str | None, fmt: str | None, bitrate: str, **session_args: Any) -> None:
     """Speak, stitch and write one audio file with chapters, plus a transcript (.vtt) and timeline (.json)."""
     from . import session
-    from .exporter import Metadata, export as write
+    from .exporter import Metadata, check_output, export as write
 
     routine, settings = load_session(**session_args)
+    path = Path(output) if output else Path("build") / f"{routine.name}.{fmt or 'mp3'}"
+    check_output(path, fmt)  # a bad path or a missing ffmpeg costs nothing
     synth = session.make_synthesizer(engine, voice, settings.pace)
     timeline = session.build_timeline(routine, settings, synth)
-    path = Path(output) if output else Path("build") / f"{routine.name}.{fmt or 'mp3'}"
     meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
     written = write(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate)
     for p in written:
@@ -141,6 +142,39 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
     click.echo(f"{routine.title}: {minutes}:{seconds:02d}, {len(timeline.script.chapters())} chapters, "
                f"voice {synth.engine.name}/{synth.voice}, {synth.engine_calls} lines synthesized, "
                f"{synth.cache_hits} from cache", err=True)
+
+
+@cli.command()
+@session_options
+@voice_options
+@click.option("--start-at", "start_at", metavar="CHAPTER",
+              help="Start at this chapter: its number (1 is the first), its title (any case) or a unique prefix.")
+def play(engine: str, voice: str | None, start_at: str | None, **session_args: Any) -> None:
+    """Play the session live: speech, exact pauses and chimes, starting within about a second.
+
+    \b
+    Keys, when run in a terminal:
+      space  pause / resume where it stopped     r      repeat the last instruction
+      n      next step                            + / -  volume up / down (3 dB)
+      b      back to the start of this step       q      quit
+             (twice within 2 s: the previous step)
+    Later lines are spoken in the background while earlier ones play. With
+    --length every line is prepared first (fitting needs all of their lengths).
+    The sound is exactly what `audioguide export` writes for the same options.
+    """
+    from . import player, session
+
+    routine, settings = load_session(**session_args)
+    chapter = None
+    if start_at is not None:
+        titles = [c.title for c in compile_script(routine, settings).chapters()]
+        try:
+            chapter = player.pick_chapter(titles, start_at)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--start-at'") from None
+    synth = session.make_synthesizer(engine, voice, settings.pace)
+    player.check_device()  # before any synthesis: no sound card should cost nothing
+    player.play(routine, settings, synth, start_chapter=chapter)
 
 
 @cli.command()
@@ -196,6 +230,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("\naudioguide: interrupted", err=True)
         code = 130
+    except click.UsageError as exc:
+        # One line, like every other bad input, with where to look for help.
+        where = exc.ctx.command_path if exc.ctx else "audioguide"
+        click.echo(f"audioguide: error: {exc.format_message()} (see: {where} --help)", err=True)
+        code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code

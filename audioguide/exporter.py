@@ -101,6 +101,19 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     return SUFFIXES[suffix]
 
 
+def check_output(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """Everything about the output that can fail before any work: the format for
+    ``path``, its folder (created if missing, and writable), and ffmpeg when
+    needed. Call it first so a bad path costs nothing; ``export`` calls it too.
+    """
+    path = Path(path)
+    kind = format_for(path, fmt)
+    _check_output_path(path, (path.with_suffix(".vtt"), path.with_suffix(".json")))
+    if kind != "wav":
+        _require_ffmpeg(path)
+    return kind
+
+
 def export(
     timeline: Timeline,
     path: str | os.PathLike[str],
@@ -120,11 +133,8 @@ def export(
     writing fails; the previous files at those paths are then left untouched.
     """
     path = Path(path)
-    kind = format_for(path, fmt)
+    kind = check_output(path, fmt)
     vtt, js = path.with_suffix(".vtt"), path.with_suffix(".json")
-    _check_output_path(path, (vtt, js))
-    if kind != "wav":
-        _require_ffmpeg(path)
 
     script = timeline.script
     segment = AudioSegment(
@@ -455,8 +465,11 @@ def _check_output_path(path: Path, sidecars: tuple[Path, ...]) -> None:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputPathError(f"{path}: cannot create folder {parent}: {e.strerror or e}") from None
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputPathError(f"{path}: folder {parent} is not writable")
+    try:
+        # A real probe: access() says yes to root on read-only mounts and /proc.
+        tempfile.TemporaryFile(dir=parent, prefix=f".{path.name}.probe-").close()
+    except OSError as e:
+        raise OutputPathError(f"{path}: folder {parent} is not writable: {e.strerror or e}") from None
 
 
 def _require_ffmpeg(path: Path) -> None:

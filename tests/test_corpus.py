@@ -72,7 +72,7 @@ def test_manifest_is_well_formed():
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids)), "duplicate case ids"
     for case in CASES:
-        assert set(case) <= {"id", "args", "exit", "message", "generate"}, case["id"]
+        assert set(case) <= {"id", "args", "exit", "message", "generate", "existing", "dirs"}, case["id"]
         assert case["exit"] in (1, 2), case["id"]
         assert case["message"] and isinstance(case["message"], str), case["id"]
         assert all(isinstance(a, str) for a in case["args"]), case["id"]
@@ -94,6 +94,11 @@ def test_every_corpus_file_is_used_and_small():
 def test_bad_input_fails_cleanly(case, tmp_path):
     for name in case.get("generate", []):
         (tmp_path / name).write_bytes(GENERATORS[name]())
+    for name in case.get("dirs", []):
+        (tmp_path / name).mkdir()
+    for name in case.get("existing", []):  # an earlier output that must survive untouched
+        (tmp_path / name).write_bytes(b"previous output of " + name.encode())
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     args = [_fill(a, tmp_path) for a in case["args"]]
 
     start = time.perf_counter()
@@ -108,3 +113,7 @@ def test_bad_input_fails_cleanly(case, tmp_path):
     assert case["message"] in lines[0], lines[0][:2000]
     assert out.stdout == ""
     assert elapsed < MAX_SECONDS, f"took {elapsed:.2f} s"
+    # Nothing lost, nothing half-written: the folder is as it was.
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    for name in case.get("existing", []):
+        assert (tmp_path / name).read_bytes() == b"previous output of " + name.encode()
