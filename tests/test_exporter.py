@@ -28,6 +28,7 @@ from audioguide.errors import ExportError, OutputPathError
 from audioguide.exporter import Metadata, cover_png, export, format_for, vtt_text, write_atomic
 from audioguide.mixer import SAMPLE_RATE, Timeline, ms_to_samples
 from audioguide.script import CHIME_MS, Chapter, Chime, Pause, Say, Script, relay
+from helpers import decoded_ms, ffprobe
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None, reason="needs ffmpeg and ffprobe"
@@ -90,21 +91,13 @@ def outputs(timeline, tmp_path_factory) -> dict[str, list[Path]]:
     }
 
 
-def _ffprobe(path: Path, *args: str) -> dict:
-    result = subprocess.run(
-        ["ffprobe", "-v", "error", "-of", "json", *args, str(path)], capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout)
-
-
-def _decoded_ms(path: Path) -> float:
-    """Length of ``path`` decoded by ffmpeg (encoder delay and padding trimmed as a player would)."""
-    pcm = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return len(pcm) / 2 / SAMPLE_RATE * 1000
+def _fails_keeping_previous(timeline, path: Path, match: str, **options) -> None:
+    """export() must raise one ExportError line naming ``path`` and leave its folder as it was."""
+    before = _snapshot(path.parent)
+    with pytest.raises(ExportError, match=match) as info:
+        export(timeline, path, meta=META, **options)
+    _assert_one_line(info.value, path)
+    assert _snapshot(path.parent) == before
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -127,12 +120,12 @@ def test_export_returns_audio_and_sidecars(outputs):
 
 @pytest.mark.parametrize("fmt", ["mp3", "m4b", "ogg"])
 def test_encoded_audio_decodes_to_the_timeline_length(outputs, timeline, fmt):
-    assert _decoded_ms(outputs[fmt][0]) == pytest.approx(timeline.duration_ms, abs=TOLERANCE_MS)
+    assert decoded_ms(outputs[fmt][0]) == pytest.approx(timeline.duration_ms, abs=TOLERANCE_MS)
 
 
 @pytest.mark.parametrize("fmt, tolerance", [("mp3", TOLERANCE_MS), ("m4b", 0), ("ogg", TOLERANCE_MS)])
-def test_chapters_read_back_with_ffprobe(outputs, timeline, fmt, tolerance):
-    chapters = _ffprobe(outputs[fmt][0], "-show_chapters")["chapters"]
+def test_chapters_read_back_withffprobe(outputs, timeline, fmt, tolerance):
+    chapters = ffprobe(outputs[fmt][0], "-show_chapters")["chapters"]
     # ffprobe lists ID3 chapters in file order, which mutagen does not keep.
     chapters.sort(key=lambda c: float(c["start_time"]))
     expected = timeline.script.chapters()
@@ -143,7 +136,7 @@ def test_chapters_read_back_with_ffprobe(outputs, timeline, fmt, tolerance):
 
 
 def test_mp3_is_64_kbps_mono_cbr(outputs):
-    stream = _ffprobe(outputs["mp3"][0], "-show_streams", "-select_streams", "a")["streams"][0]
+    stream = ffprobe(outputs["mp3"][0], "-show_streams", "-select_streams", "a")["streams"][0]
     assert stream["codec_name"] == "mp3"
     assert stream["channels"] == 1
     assert int(stream["bit_rate"]) == 64000
@@ -189,7 +182,7 @@ def test_m4b_is_an_audiobook_with_tags_and_cover(outputs):
     assert tags["stik"] == [2]
     assert Image.open(io.BytesIO(bytes(tags["covr"][0]))).size == (600, 600)
     # mutagen reads the sample entry's channel count, which MP4 fixes at 2; ffprobe reads the codec's.
-    stream = _ffprobe(path, "-show_streams", "-select_streams", "a")["streams"][0]
+    stream = ffprobe(path, "-show_streams", "-select_streams", "a")["streams"][0]
     assert (stream["codec_name"], stream["channels"]) == ("aac", 1)
 
 
@@ -399,22 +392,12 @@ def test_remux_failing_halfway_leaves_previous_output(timeline, tmp_path, previo
         f'esac\nexec "{real}" "$@"\n',
     )
     monkeypatch.setattr(AudioSegment, "converter", str(fake))
-    before = _snapshot(previous)
-    path = previous / "s.m4b"
-    with pytest.raises(ExportError, match="encoding m4b failed.*remux died") as info:
-        export(timeline, path, meta=META)
-    _assert_one_line(info.value, path)
-    assert _snapshot(previous) == before
+    _fails_keeping_previous(timeline, previous / "s.m4b", "encoding m4b failed.*remux died")
     assert list(private_tmp.iterdir()) == []
 
 
 def test_real_ffmpeg_error_is_reported_in_one_line(timeline, previous, private_tmp):
-    before = _snapshot(previous)
-    path = previous / "s.mp3"
-    with pytest.raises(ExportError, match="encoding mp3 failed.*garbage") as info:
-        export(timeline, path, meta=META, bitrate="garbage")
-    _assert_one_line(info.value, path)
-    assert _snapshot(previous) == before
+    _fails_keeping_previous(timeline, previous / "s.mp3", "encoding mp3 failed.*garbage", bitrate="garbage")
     assert list(private_tmp.iterdir()) == []
 
 
@@ -423,12 +406,7 @@ def test_full_disk_leaves_previous_output(timeline, previous, monkeypatch):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", no_space)
-    before = _snapshot(previous)
-    path = previous / "s.mp3"
-    with pytest.raises(ExportError, match="No space left on device") as info:
-        export(timeline, path, meta=META)
-    _assert_one_line(info.value, path)
-    assert _snapshot(previous) == before
+    _fails_keeping_previous(timeline, previous / "s.mp3", "No space left on device")
 
 
 def test_missing_ffmpeg_says_how_to_install(timeline, tmp_path, monkeypatch):
