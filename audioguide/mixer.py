@@ -33,10 +33,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
+
+# pyloudnorm and scipy.signal take about 0.7 s to import and are only needed to
+# measure loudness or resample: they are imported where used, so that live
+# playback of the bundled voices starts speaking without them.
 
 from .engines.base import Speech
 from .errors import MixError
@@ -229,6 +231,8 @@ def measure(samples: np.ndarray, sample_rate: int) -> tuple[float, float]:
     Loudness is ITU-R BS.1770 (pyloudnorm), -inf for silence or audio shorter
     than one 400 ms gating block; true peak is read at 4x oversampling.
     """
+    import pyloudnorm
+
     x = np.asarray(samples, dtype=np.float64) / _FULL_SCALE
     meter = pyloudnorm.Meter(sample_rate)
     lufs = meter.integrated_loudness(x) if len(x) >= meter.block_size * sample_rate else -math.inf
@@ -268,6 +272,8 @@ def _join(segments: list[Speech], gain_db: float) -> np.ndarray:
 def _resample(x: np.ndarray, rate: int) -> np.ndarray:
     if rate == SAMPLE_RATE:
         return x
+    from scipy.signal import resample_poly
+
     g = math.gcd(rate, SAMPLE_RATE)
     return resample_poly(x, SAMPLE_RATE // g, rate // g)
 

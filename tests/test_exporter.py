@@ -10,7 +10,6 @@ import re
 import shutil
 import stat
 import struct
-import subprocess
 import tempfile
 from pathlib import Path
 
