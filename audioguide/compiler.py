@@ -110,7 +110,7 @@ def fit_length(cues: list[Cue], target_ms: int) -> list[Cue]:
     lo, hi = length_bounds(cues)
     if not lo <= target_ms <= hi:
         raise CompileError(
-            f"--length {target_ms / 60000:g}: with these settings the session can last "
+            f"a {target_ms / 60000:g}-minute session cannot be made: with these settings it can last "
             f"{lo / 60000:.1f} to {hi / 60000:.1f} minutes (only the pauses between instructions stretch or shrink)"
         )
     flex_idx = [i for i, c in enumerate(cues) if isinstance(c, Pause) and c.flexible]

@@ -133,7 +133,7 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str) -> S
     if key in routine.options:
         spec = routine.options[key]
         if value not in spec.choices:
-            raise SettingsError(f"{where}: {key} must be one of {', '.join(spec.choices)}, got {show(value)}")
+            raise SettingsError(f"{where}: must be one of {', '.join(spec.choices)}, got {show(value)}")
         return replace(s, options={**s.options, key: value})
     if key == "pace":
         return replace(s, pace=parse_pace(value, where))
@@ -141,7 +141,7 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str) -> S
         return replace(s, length_ms=parse_length(value, where))
     if key == "chimes":
         if not isinstance(value, bool):
-            raise SettingsError(f"{where}: chimes must be true or false, got {show(value)}")
+            raise SettingsError(f"{where}: must be true or false, got {show(value)}")
         return replace(s, chimes=value)
     known = list(routine.settings) + list(routine.options) + list(GLOBAL_KEYS)
     close = difflib.get_close_matches(key, known, n=1)

@@ -71,8 +71,8 @@ def test_routines_lists_bundled():
     [
         (["script", "--set", "tender_hold=-4"], 2, "--set tender_hold=-4: must be 10..120 seconds, got -4"),
         (["script", "--pace", "warp"], 2, "--pace warp: must be slow, normal, fast"),
-        (["script", "--length", "1"], 2, "--length 1: with these settings the session can last"),
-        (["script", "--position", "sofa"], 2, "--position sofa: position must be one of chair, floor"),
+        (["script", "--length", "1"], 2, "a 1-minute session cannot be made: with these settings it can last"),
+        (["script", "--position", "sofa"], 2, "--position sofa: must be one of chair, floor"),
         (["script", "no-such-routine"], 2, "unknown routine 'no-such-routine'"),
         (["script", "--timings", "/nonexistent/t.yaml"], 2, "/nonexistent/t.yaml: no such file"),
         (["script", "--chimes", "loud"], 2, "Invalid value for '--chimes'"),

@@ -55,14 +55,14 @@ def test_pace_names_and_factors(foot, value, expected):
         ({"sets": ["tender_hold=5"]}, "--set tender_hold=5: must be 10..120 seconds, got 5"),
         ({"sets": ["ankle_reps=2.5"]}, "--set ankle_reps=2.5: must be a whole number"),
         ({"sets": ["tender_hol=20"]}, "unknown setting 'tender_hol' for routine 'foot-massage' (did you mean 'tender_hold'?)"),
-        ({"sets": ["position=sofa"]}, "--set position=sofa: position must be one of chair, floor, got 'sofa'"),
+        ({"sets": ["position=sofa"]}, "--set position=sofa: must be one of chair, floor, got 'sofa'"),
         ({"sets": ["gap"]}, "--set gap: expected KEY=VALUE"),
         ({"sets": ["gap=soon"]}, "--set gap=soon: must be a number of seconds"),
         ({"pace": "warp"}, "--pace warp: must be slow, normal, fast or a factor 0.5..2"),
         ({"pace": "9"}, "--pace 9: must be slow, normal, fast or a factor"),
         ({"length": "-5"}, "--length -5: must be a number of minutes 1..600"),
         ({"length": "soon"}, "--length soon: must be a number of minutes"),
-        ({"options": {"feet": "three"}}, "--feet three: feet must be one of both, right, left"),
+        ({"options": {"feet": "three"}}, "--feet three: must be one of both, right, left"),
     ],
 )
 def test_bad_values_name_the_source(foot, kwargs, message):
