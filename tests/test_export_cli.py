@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,35 @@ def test_no_click_at_any_join_of_real_speech(tiny):
         for edge in (ms_to_samples(cue.start_ms), ms_to_samples(cue.end_ms)):
             window = x[max(0, edge - 2):edge + 2]
             assert np.abs(np.diff(window)).max(initial=0) < 0.05 * 32768, (cue, edge)
+
+
+def test_progress_bars_on_a_terminal_and_quiet_otherwise(tiny, tmp_path):
+    """On a terminal: bars for speaking and encoding. Piped: only the one-line summary."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    from helpers import BIN
+
+    leader, follower = pty.openpty()
+    # A terminal of 80x24: on a 0x0 pty (what openpty gives) tqdm draws nothing.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen([str(BIN / "audioguide"), "export", str(tiny), "--engine", "pyttsx3",
+                             "-o", str(tmp_path / "t.mp3")], stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait() == 0
+    text = seen.decode(errors="replace")
+    assert "speaking (pyttsx3)" in text and "%|" in text and "encoding mp3" in text
+    piped = run_cli("export", str(tiny), "--engine", "pyttsx3", "--set", "hold=3", "-o", str(tmp_path / "u.mp3"))
+    assert piped.stderr.count("\n") == 1 and "%|" not in piped.stderr
