@@ -162,7 +162,11 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
     --length every line is prepared first (fitting needs all of their lengths).
     The sound is exactly what `audioguide export` writes for the same options.
     """
-    from . import player, session
+    # Not `session` (it imports the mixer and scipy): the player starts the
+    # engine first and imports those while it loads (time to first sound).
+    from . import engines, player
+    from .cache import SpeechCache
+    from .synth import Synthesizer
 
     routine, settings = load_session(**session_args)
     chapter = None
@@ -172,7 +176,8 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
             chapter = player.pick_chapter(titles, start_at)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--start-at'") from None
-    synth = session.make_synthesizer(engine, voice, settings.pace)
+    # What session.make_synthesizer does; an unknown engine fails here (exit 2).
+    synth = Synthesizer(engines.get(engines.resolve(engine)), voice, settings.pace, SpeechCache())
     player.check_device()  # before any synthesis: no sound card should cost nothing
     player.play(routine, settings, synth, start_chapter=chapter)
 
