@@ -128,11 +128,12 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
     """Speak, stitch and write one audio file with chapters, plus a transcript (.vtt) and timeline (.json)."""
     from . import session
     from .exporter import Metadata, check_output, export as write
+    from .synth import make_synthesizer
 
     routine, settings = load_session(**session_args)
     path = Path(output) if output else Path("build") / f"{routine.name}.{fmt or 'mp3'}"
     check_output(path, fmt)  # a bad path or a missing ffmpeg costs nothing
-    synth = session.make_synthesizer(engine, voice, settings.pace)
+    synth = make_synthesizer(engine, voice, settings.pace)
     timeline = session.build_timeline(routine, settings, synth)
     meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
     written = write(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate)
@@ -164,9 +165,8 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
     """
     # Not `session` (it imports the mixer and scipy): the player starts the
     # engine first and imports those while it loads (time to first sound).
-    from . import engines, player
-    from .cache import SpeechCache
-    from .synth import Synthesizer
+    from . import player
+    from .synth import make_synthesizer
 
     routine, settings = load_session(**session_args)
     chapter = None
@@ -176,8 +176,7 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
             chapter = player.pick_chapter(titles, start_at)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--start-at'") from None
-    # What session.make_synthesizer does; an unknown engine fails here (exit 2).
-    synth = Synthesizer(engines.get(engines.resolve(engine)), voice, settings.pace, SpeechCache())
+    synth = make_synthesizer(engine, voice, settings.pace)  # an unknown engine fails here (exit 2)
     player.check_device()  # before any synthesis: no sound card should cost nothing
     player.play(routine, settings, synth, start_chapter=chapter)
 

@@ -15,19 +15,12 @@ from importlib import resources
 
 import numpy as np
 
-from . import engines, mixer
-from .cache import SpeechCache
+from . import mixer
 from .compiler import compile_script
 from .routine import Routine
 from .script import Script
 from .settings import Settings
 from .synth import Synthesizer
-
-
-def make_synthesizer(engine: str = engines.AUTO, voice: str | None = None, pace: float = 1.0,
-                     cache: SpeechCache | None = None) -> Synthesizer:
-    """A Synthesizer for the named engine ("auto": piper if installed, else pyttsx3), cached on disk."""
-    return Synthesizer(engines.get(engines.resolve(engine)), voice, pace, cache if cache is not None else SpeechCache())
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,14 @@ class SpeakAhead:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def make_synthesizer(engine: str = "auto", voice: str | None = None, pace: float = 1.0,
+                     cache: SpeechCache | None = None) -> Synthesizer:
+    """A Synthesizer for the named engine ("auto": piper if installed, else pyttsx3) with the on-disk cache.
+
+    An unknown engine raises UnknownEngineError here, before any work.
+    """
+    from . import engines
+
+    return Synthesizer(engines.get(engines.resolve(engine)), voice, pace, cache if cache is not None else SpeechCache())

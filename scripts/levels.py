@@ -8,6 +8,7 @@ tests/test_levels.py fails when the shipped numbers drift from a fresh measureme
 import json
 from pathlib import Path
 
+from audioguide.synth import make_synthesizer
 from audioguide import mixer, session
 from audioguide.cache import SpeechCache
 
@@ -16,7 +17,7 @@ BUNDLED = [("piper", "en_US-joe-medium"), ("pyttsx3", "gmw/en-us")]
 
 levels = {}
 for engine, voice in BUNDLED:
-    synth = session.make_synthesizer(engine, voice, 1.0, SpeechCache())
+    synth = make_synthesizer(engine, voice, 1.0, SpeechCache())
     levels[session.voice_key(synth)] = round(mixer.voice_gain_db(synth.speak), 2)
 OUT.write_text(json.dumps(levels, indent=2) + "\n")
 print(OUT.read_text())

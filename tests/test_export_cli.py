@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
+from audioguide.synth import make_synthesizer
 from audioguide import session
 from audioguide.cache import SpeechCache
 from audioguide.mixer import SAMPLE_RATE, ms_to_samples
@@ -83,7 +83,7 @@ def test_regenerating_with_a_changed_timing_synthesizes_nothing(tiny, tmp_path):
 def test_session_engine_calls_and_measured_times(tiny):
     routine = parse_routine(TINY, name="tiny")
     settings = resolve(routine)
-    synth = session.make_synthesizer("pyttsx3", cache=SpeechCache())
+    synth = make_synthesizer("pyttsx3", cache=SpeechCache())
     timeline = session.build_timeline(routine, settings, synth, progress=False)
     assert synth.engine_calls > 0
     assert len(timeline.samples) == ms_to_samples(timeline.script.total_ms)
@@ -94,7 +94,7 @@ def test_session_engine_calls_and_measured_times(tiny):
             assert not part.any()
         if cue.type == "say":
             assert np.abs(part.astype(np.int32)).max() > 1000
-    again = session.make_synthesizer("pyttsx3", cache=SpeechCache())
+    again = make_synthesizer("pyttsx3", cache=SpeechCache())
     rebuilt = session.build_timeline(routine, resolve(routine, sets=["hold=7"]), again, progress=False)
     assert again.engine_calls == 0
     assert rebuilt.script.total_ms == timeline.script.total_ms + 2 * 5000  # one hold per foot
@@ -103,7 +103,7 @@ def test_session_engine_calls_and_measured_times(tiny):
 
 def test_wav_export_is_the_exact_timeline(tiny, tmp_path):
     routine = parse_routine(TINY, name="tiny")
-    synth = session.make_synthesizer("pyttsx3")
+    synth = make_synthesizer("pyttsx3")
     timeline = session.build_timeline(routine, resolve(routine), synth, progress=False)
     run = run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(tmp_path / "t.wav"))
     assert run.returncode == 0, run.stderr
@@ -151,7 +151,7 @@ def test_exported_loudness_and_true_peak(tmp_path, engine, suffix):
 def test_no_click_at_any_join_of_real_speech(tiny):
     """No sample-to-sample jump above 0.05 of full scale around any cue boundary (see test_mixer)."""
     routine = parse_routine(TINY, name="tiny")
-    timeline = session.build_timeline(routine, resolve(routine), session.make_synthesizer("pyttsx3"), progress=False)
+    timeline = session.build_timeline(routine, resolve(routine), make_synthesizer("pyttsx3"), progress=False)
     x = timeline.samples.astype(np.int32)
     for cue in timeline.script:
         for edge in (ms_to_samples(cue.start_ms), ms_to_samples(cue.end_ms)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from audioguide.synth import make_synthesizer
 from audioguide import mixer, session
 from audioguide.cache import SpeechCache
 
@@ -11,7 +12,7 @@ from audioguide.cache import SpeechCache
 @pytest.mark.parametrize("engine,voice", [pytest.param("piper", "en_US-joe-medium", marks=pytest.mark.piper),
                                           ("pyttsx3", "gmw/en-us")])
 def test_shipped_level_matches_fresh_measurement(engine, voice):
-    synth = session.make_synthesizer(engine, voice, 1.0, SpeechCache())
+    synth = make_synthesizer(engine, voice, 1.0, SpeechCache())
     shipped = session.shipped_levels()[session.voice_key(synth)]
     fresh = mixer.voice_gain_db(synth.speak)
     assert fresh == pytest.approx(shipped, abs=0.5), "re-run scripts/levels.py and commit the result"
@@ -19,7 +20,7 @@ def test_shipped_level_matches_fresh_measurement(engine, voice):
 
 
 def test_other_voices_are_measured(monkeypatch):
-    synth = session.make_synthesizer("pyttsx3", "gmw/en", 1.0, SpeechCache())
+    synth = make_synthesizer("pyttsx3", "gmw/en", 1.0, SpeechCache())
     assert session.voice_key(synth) not in session.shipped_levels()
     assert session.voice_gain(synth) == pytest.approx(mixer.voice_gain_db(synth.speak), abs=1e-9)
     assert synth.cache_hits > 0  # the second measurement came from the cache
