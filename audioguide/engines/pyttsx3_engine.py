@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import atexit
 import difflib
+import hashlib
 import logging
 import os
 import re
@@ -128,8 +129,10 @@ _steady_ok = False
 def _use_steady_variant() -> None:
     """Point espeak-ng at a private data folder that adds the ``steady`` variant.
 
-    Must run before espeak is initialized. If the system data folder cannot be
-    found, speech still works, just not bit-identical from call to call.
+    Must run before espeak is initialized. The folder (symlinks to the system
+    data plus one small file) lives in the user cache directory, is built once
+    and renamed into place, so concurrent or killed processes never see half of it.
+    If the system data cannot be found, speech still works, with flutter.
     """
     global _steady_ok
     try:
@@ -140,24 +143,45 @@ def _use_steady_variant() -> None:
     system = Path(match.group(1)) if match else None
     if system is None or not (system / "voices" / "!v").is_dir():
         return
-    home = Path(tempfile.mkdtemp(prefix="audioguide-espeak-"))
-    atexit.register(shutil.rmtree, home, True)
-    data = home / "espeak-ng-data"
-    data.mkdir()
-    for entry in system.iterdir():
-        if entry.name != "voices":
-            (data / entry.name).symlink_to(entry)
-    (data / "voices").mkdir()
-    for entry in (system / "voices").iterdir():
-        if entry.name != "!v":
-            (data / "voices" / entry.name).symlink_to(entry)
-    variants = data / "voices" / "!v"
-    variants.mkdir()
-    for entry in (system / "voices" / "!v").iterdir():
-        (variants / entry.name).symlink_to(entry)
-    (variants / STEADY).write_text(f"language variant\nname {STEADY}\nflutter 0\n")
+    from platformdirs import user_cache_dir
+
+    # Beside the speech cache, not in it: derived from the system, shared by every run.
+    home = Path(user_cache_dir("audioguide")) / f"espeak-{hashlib.sha256(str(system).encode()).hexdigest()[:12]}"
+    try:
+        if not (home / "espeak-ng-data" / "voices" / "!v" / STEADY).exists():
+            _build_steady_home(system, home)
+    except OSError as error:
+        _log.debug("no steady espeak-ng variant: %s", error)
+        return
     os.environ["ESPEAK_DATA_PATH"] = str(home)
     _steady_ok = True
+
+
+def _build_steady_home(system: Path, home: Path) -> None:
+    home.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=".espeak-build-", dir=home.parent))
+    try:
+        data = build / "espeak-ng-data"
+        data.mkdir()
+        for entry in system.iterdir():
+            if entry.name != "voices":
+                (data / entry.name).symlink_to(entry)
+        (data / "voices").mkdir()
+        for entry in (system / "voices").iterdir():
+            if entry.name != "!v":
+                (data / "voices" / entry.name).symlink_to(entry)
+        variants = data / "voices" / "!v"
+        variants.mkdir()
+        for entry in (system / "voices" / "!v").iterdir():
+            (variants / entry.name).symlink_to(entry)
+        (variants / STEADY).write_text(f"language variant\nname {STEADY}\nflutter 0\n")
+        try:
+            build.rename(home)
+        except OSError:
+            if not home.is_dir():  # another process finishing first is fine
+                raise
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
 
 
 def _release_driver() -> None:
