@@ -8,8 +8,8 @@ as in a struck object). The whole sound fades out to exactly zero at its end.
 Levels are fixed and balanced against the voice, which the mixer puts at
 ``mixer.TARGET_LUFS`` (-19 LUFS): the signals sit 3-6 LU below it, the
 repetition tick far below, and every sound's true peak under ``PEAK_CEILING_DBTP``.
-Rendering measures the synthesized sound and scales it to its level, so the
-levels hold whatever the sample rate.
+Rendering scales the synthesized sound to its level: with gains measured once
+for the mix's sample rate, and measured afresh for any other rate.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import MixError
-from .mixer import SAMPLE_RATE, measure, ms_to_samples
+from .mixer import SAMPLE_RATE, ms_to_samples
 from .script import CHIME_MS
 
 #: No sound's true peak exceeds this: well under the voice's -1.5 dBTP ceiling,
@@ -109,6 +109,30 @@ _SOUNDS: dict[str, _Sound] = {
 }
 
 
+#: ``level_gain_db`` at SAMPLE_RATE, measured once (tests/test_sounds.py checks it):
+#: measuring needs pyloudnorm and scipy.signal, about two seconds of imports
+#: that an export or the first chime of a live session should not wait for.
+_MEASURED_GAIN_DB = {
+    "step": -9.866577003938293,
+    "hold": -7.429433557615914,
+    "release": -11.752346069238,
+    "tick": -11.138535245850747,
+    "end": -9.415853425956724,
+}
+
+
+def level_gain_db(kind: str, full_scale: np.ndarray, sample_rate: int) -> float:
+    """The gain that puts a full-scale rendering of ``kind`` at its level, under the peak ceiling."""
+    from .mixer import measure
+
+    n = len(full_scale)
+    # Pad to one 400 ms gating block: the tick is shorter than the block a
+    # loudness meter would see it in.
+    lufs, peak = measure(np.pad(full_scale, (0, max(0, ms_to_samples(400, sample_rate) - n))), sample_rate)
+    # The peak bound does not bind at today's levels; it keeps the promise if they change.
+    return min(_SOUNDS[kind].lufs - lufs, PEAK_CEILING_DBTP - 0.1 - peak)  # 0.1 dB for rounding
+
+
 @lru_cache(maxsize=None)
 def render(kind: str, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """The ``kind`` sound as mono int16, exactly ``ms_to_samples(CHIME_MS[kind])`` long.
@@ -124,11 +148,7 @@ def render(kind: str, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     fade = ms_to_samples(sound.fade_out_ms, sample_rate)
     x[n - fade :] *= np.cos(np.pi / 2 * np.arange(1, fade + 1) / fade) ** 2
     x *= 32767 / np.abs(x).max()  # to full scale: the meter gates out anything under -70 LUFS
-    # Pad to one 400 ms gating block: the tick is shorter than the block a
-    # loudness meter would see it in.
-    lufs, peak = measure(np.pad(x, (0, max(0, ms_to_samples(400, sample_rate) - n))), sample_rate)
-    # The peak bound does not bind at today's levels; it keeps the promise if they change.
-    gain_db = min(sound.lufs - lufs, PEAK_CEILING_DBTP - 0.1 - peak)  # 0.1 dB for rounding
+    gain_db = _MEASURED_GAIN_DB[kind] if sample_rate == SAMPLE_RATE else level_gain_db(kind, x, sample_rate)
     pcm = np.rint(x * 10 ** (gain_db / 20)).astype(np.int16)
     pcm.flags.writeable = False
     return pcm

@@ -157,3 +157,15 @@ def test_deterministic_cached_and_read_only():
 def test_unknown_kind():
     with pytest.raises(MixError, match="gong"):
         sounds.render("gong")
+
+
+@pytest.mark.parametrize("kind", list(CHIME_MS))
+def test_shipped_chime_gains_match_a_fresh_measurement(kind):
+    """render() uses measured gains at SAMPLE_RATE; they must equal what measuring gives now."""
+    from audioguide.sounds import _MEASURED_GAIN_DB, level_gain_db
+
+    fresh = sounds.render(kind, SAMPLE_RATE + 1)  # another rate: measured on the spot
+    assert len(fresh) == ms_to_samples(CHIME_MS[kind], SAMPLE_RATE + 1)
+    pcm = sounds.render(kind)
+    x = pcm.astype(np.float64) * 10 ** (-_MEASURED_GAIN_DB[kind] / 20)
+    assert level_gain_db(kind, x, SAMPLE_RATE) == pytest.approx(_MEASURED_GAIN_DB[kind], abs=0.01)
