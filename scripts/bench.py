@@ -57,10 +57,12 @@ ENCODE = """
 import json, sys, time, wave
 import numpy as np
 from pydub import AudioSegment
+from audioguide.exporter import MP3_ENCODER_ARGS
 with wave.open(sys.argv[1]) as w:
     seg = AudioSegment(data=w.readframes(w.getnframes()), sample_width=2, frame_rate=w.getframerate(), channels=1)
 start = time.perf_counter()
-seg.export(sys.argv[2], format="mp3", bitrate="64k").close()
+seg.export(sys.argv[2], format="mp3", codec="libmp3lame", bitrate="64k",
+           parameters=["-v", "error", *MP3_ENCODER_ARGS]).close()  # exactly what export runs
 print(json.dumps({"seconds": time.perf_counter() - start}))
 """
 

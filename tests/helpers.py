@@ -51,3 +51,64 @@ def ebur128(path: Path) -> tuple[float, float]:
     lufs = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
     return lufs, peak
+
+
+#: A two-foot routine of a few seconds that uses every cue type: for export and play tests.
+TINY_ROUTINE = """
+title: Tiny massage
+options:
+  position: {choices: [chair, floor]}
+  first_foot: {choices: [right, left]}
+  feet: {choices: [both, right, left]}
+settings:
+  hold: {default: 2, min: 1, max: 20, unit: seconds, help: Hold.}
+  wait: {default: 1, min: 0, max: 20, unit: seconds, help: Wait.}
+steps:
+  - chapter: Start
+  - say: Sit comfortably.
+    then: wait
+  - per_side:
+      steps:
+        - chapter: "{Side} foot"
+        - say: Press your {side} heel.
+        - hold: {seconds: hold, style: chime}
+        - repeat: {count: 2, tempo: 1.5, style: count}
+  - chapter: End
+  - say: All done.
+"""
+
+
+class ToneEngine:
+    """A fake engine for pipeline tests: a 220 Hz tone, 20 ms per character of text.
+
+    ``delay`` seconds per line imitates a slow engine; a text containing
+    ``fail_on`` raises like an engine choking on one line.
+    """
+
+    name = "tone"
+
+    def __init__(self, delay: float = 0.0, fail_on: str | None = None, level: int = 8000) -> None:
+        self.delay, self.fail_on, self.level = delay, fail_on, level
+
+    def version(self) -> str:
+        return "1"
+
+    def voices(self) -> list:
+        return []
+
+    def default_voice(self) -> str:
+        return "v"
+
+    def synthesize(self, text: str, *, voice: str, pace: float):
+        import time
+
+        import numpy as np
+
+        from audioguide.engines.base import Speech
+
+        time.sleep(self.delay)
+        if self.fail_on is not None and self.fail_on in text:
+            raise RuntimeError("synthesis backend crashed")
+        t = np.arange(int(0.02 * len(text) * 22050)) / 22050
+        return Speech((self.level * np.sin(2 * np.pi * 220 * t)).astype(np.int16), 22050)
+

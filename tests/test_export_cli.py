@@ -15,30 +15,9 @@ from audioguide.cache import SpeechCache
 from audioguide.mixer import SAMPLE_RATE, ms_to_samples
 from audioguide.routine import parse_routine
 from audioguide.settings import resolve
-from helpers import decoded_ms, ebur128, ffprobe, run_cli
+from helpers import TINY_ROUTINE, decoded_ms, ebur128, ffprobe, run_cli
 
-TINY = """
-title: Tiny massage
-options:
-  position: {choices: [chair, floor]}
-  first_foot: {choices: [right, left]}
-  feet: {choices: [both, right, left]}
-settings:
-  hold: {default: 2, min: 1, max: 20, unit: seconds, help: Hold.}
-  wait: {default: 1, min: 0, max: 20, unit: seconds, help: Wait.}
-steps:
-  - chapter: Start
-  - say: Sit comfortably.
-    then: wait
-  - per_side:
-      steps:
-        - chapter: "{Side} foot"
-        - say: Press your {side} heel.
-        - hold: {seconds: hold, style: chime}
-        - repeat: {count: 2, tempo: 1.5, style: count}
-  - chapter: End
-  - say: All done.
-"""
+TINY = TINY_ROUTINE
 
 
 @pytest.fixture

@@ -44,33 +44,13 @@ from alsa_sink import SYSTEM_CONF, AlsaSink
 from audioguide import mixer, player
 from audioguide.compiler import compile_script
 from audioguide.mixer import SAMPLE_RATE, ms_to_samples
-from helpers import BIN, run_cli
+from helpers import BIN, TINY_ROUTINE, ToneEngine, run_cli
 
 DUP_MS = 110
 LOST_MS = 110
 MS = SAMPLE_RATE // 1000 + 1  # samples per ms, rounded up (for tolerances)
 
-TINY = """
-title: Tiny massage
-settings:
-  hold: {default: 2, min: 1, max: 20, unit: seconds, help: Hold.}
-  wait: {default: 1, min: 0, max: 20, unit: seconds, help: Wait.}
-options:
-  feet: {choices: [both, right, left]}
-  first_foot: {choices: [right, left]}
-steps:
-  - chapter: Start
-  - say: Sit comfortably.
-    then: wait
-  - per_side:
-      steps:
-        - chapter: "{Side} foot"
-        - say: Press your {side} heel.
-        - hold: {seconds: hold, style: chime}
-        - repeat: {count: 2, tempo: 1.5, style: count}
-  - chapter: End
-  - say: All done.
-"""
+TINY = TINY_ROUTINE
 
 # Short steps for the real-time tests (played with --chimes off: about 8 s).
 KEYS = """
@@ -453,45 +433,18 @@ def test_the_player_rate_is_the_mixer_rate():
 def test_when_synthesis_falls_behind_playback_waits_between_whole_cues(tiny, monkeypatch):
     """A slow engine: buffers stop at cue boundaries, nothing is cut, and together they are the mix."""
     from audioguide import session
-    from audioguide.engines.base import Speech
     from audioguide.routine import load_routine
     from audioguide.settings import defaults
     from audioguide.synth import Synthesizer
 
-    class SlowEngine:
-        name = "slow"
-
-        def version(self):
-            return "1"
-
-        def voices(self):
-            return []
-
-        def default_voice(self):
-            return "v"
-
-        def synthesize(self, text, *, voice, pace):
-            time.sleep(0.05)
-            t = np.arange(int(0.02 * len(text) * 22050)) / 22050
-            return Speech((8000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16), 22050)
-
     monkeypatch.setattr(session, "voice_gain", lambda synth: -3.0)
     routine = load_routine(str(tiny))
     settings = defaults(routine)
-    synth = Synthesizer(SlowEngine())
+    synth = Synthesizer(ToneEngine(delay=0.05))
     feed = player.Feed(routine, settings, synth, compile_script(routine, settings).spoken_texts()).start()
     sent: list[tuple[int, np.ndarray]] = []
 
-    class Instant:
-        def is_playing(self):
-            return False
-
-        def stop(self):
-            pass
-
-    def device(samples):
-        sent.append((time.monotonic(), samples))
-        return Instant()
+    device = _recording_device(sent, stamp=True)
 
     status = player.Status(feed.cues, compile_script(routine, settings), io.StringIO())
     player.Player(feed.cues, status, play=device).run()
@@ -509,33 +462,30 @@ def test_when_synthesis_falls_behind_playback_waits_between_whole_cues(tiny, mon
 
 def test_an_engine_failing_mid_session_stops_with_its_error_after_what_was_ready(tiny, monkeypatch):
     from audioguide import session
-    from audioguide.engines.base import Speech
     from audioguide.errors import EngineError
     from audioguide.routine import load_routine
     from audioguide.settings import defaults
     from audioguide.synth import Synthesizer
 
-    class Failing:
-        name = "failing"
-
-        def version(self):
-            return "1"
-
-        def default_voice(self):
-            return "v"
-
-        def synthesize(self, text, *, voice, pace):
-            if "left" in text:
-                raise RuntimeError("out of voice")
-            return Speech(np.full(2205, 3000, np.int16), 22050)
-
     monkeypatch.setattr(session, "voice_gain", lambda synth: 0.0)
     routine = load_routine(str(tiny))
     settings = defaults(routine)
-    feed = player.Feed(routine, settings, Synthesizer(Failing()), compile_script(routine, settings).spoken_texts())
+    feed = player.Feed(routine, settings, Synthesizer(ToneEngine(fail_on="left")), compile_script(routine, settings).spoken_texts())
     sent = []
 
-    class Instant:
+    device = _recording_device(sent, stamp=False)
+
+    status = player.Status(feed.cues, compile_script(routine, settings), io.StringIO())
+    with pytest.raises(EngineError, match='tone failed on "Press your left heel.": synthesis backend crashed'):
+        player.Player(feed.start().cues, status, play=device).run()
+    feed.stop()
+    assert sum(map(len, sent)) == feed.cues.end > 0  # everything before the failing line was played
+
+
+def _recording_device(sent: list, stamp: bool = False):
+    """A stand-in for the sound device that records what it is sent and finishes at once."""
+
+    class Finished:
         def is_playing(self):
             return False
 
@@ -543,11 +493,7 @@ def test_an_engine_failing_mid_session_stops_with_its_error_after_what_was_ready
             pass
 
     def device(samples):
-        sent.append(samples)
-        return Instant()
+        sent.append((time.monotonic(), samples) if stamp else samples)
+        return Finished()
 
-    status = player.Status(feed.cues, compile_script(routine, settings), io.StringIO())
-    with pytest.raises(EngineError, match='failing failed on "Press your left heel.": out of voice'):
-        player.Player(feed.start().cues, status, play=device).run()
-    feed.stop()
-    assert sum(map(len, sent)) == feed.cues.end > 0  # everything before the failing line was played
+    return device
