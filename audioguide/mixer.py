@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
 # pyloudnorm and scipy.signal take about 0.7 s to import and are only needed to
 # measure loudness or resample: they are imported where used, so that live
@@ -280,7 +279,7 @@ def _resample(x: np.ndarray, rate: int) -> np.ndarray:
 
 def _sound_bounds(x: np.ndarray) -> tuple[int, int] | None:
     """[first, stop) of the samples whose moving RMS is within ``TRIM_THRESHOLD_DB`` of its max."""
-    power = uniform_filter1d(x * x, ms_to_samples(TRIM_WINDOW_MS))
+    power = moving_mean(x * x, ms_to_samples(TRIM_WINDOW_MS))
     if not power.any():
         return None
     loud = np.flatnonzero(power > power.max() * 10 ** (TRIM_THRESHOLD_DB / 10))
@@ -315,9 +314,9 @@ def _limit(x: np.ndarray) -> np.ndarray:
     # the hold because the peak between n-1 and n is charged to n-1.
     back, ahead = ms_to_samples(LIMITER_HOLD_MS) + 1, 2 * box - 2
     size = back + ahead + 1
-    gain = minimum_filter1d(need, size, origin=back - size // 2, mode="constant", cval=1.0)
+    gain = moving_min(need, size, origin=back - size // 2, mode="constant", cval=1.0)
     for _ in range(2):  # trailing boxes: each output averages the `box` minima up to it
-        gain = uniform_filter1d(gain, box, origin=(box - 1) // 2, mode="nearest")
+        gain = moving_mean(gain, box, origin=(box - 1) // 2, mode="nearest")
     return x * gain
 
 
@@ -327,3 +326,38 @@ def _fade_edges(x: np.ndarray, fade: int) -> None:
     ramp = np.sin(np.pi / 2 * np.arange(n) / n) ** 2
     x[:n] *= ramp
     x[len(x) - n :] *= ramp[::-1]
+
+
+# -- 1-D window filters ---------------------------------------------------------
+# scipy.ndimage's minimum_filter1d and uniform_filter1d, same windows and edge
+# modes (tests/test_mixer.py compares them on random data): importing
+# scipy.ndimage costs 0.3-0.45 s, which every export and every live start paid.
+
+_EDGE_MODES = {"reflect": {"mode": "symmetric"}, "nearest": {"mode": "edge"}}
+
+
+def _padded(x: np.ndarray, size: int, origin: int, mode: str, cval: float) -> np.ndarray:
+    """``x`` extended so that window ``i`` is ``[i, i + size)`` of the result (scipy's placement)."""
+    left = size // 2 + origin
+    edge = _EDGE_MODES.get(mode, {"mode": "constant", "constant_values": cval})
+    return np.pad(x, (left, size - 1 - left), **edge)
+
+
+def moving_min(x: np.ndarray, size: int, origin: int = 0, mode: str = "reflect", cval: float = 0.0) -> np.ndarray:
+    """Minimum over a sliding window, in O(n log size): doubling spans, then two overlapping ones."""
+    if len(x) == 0:
+        return np.array(x, copy=True)
+    out, span = _padded(x, size, origin, mode, cval), 1
+    while span * 2 <= size:
+        out = np.minimum(out[:-span], out[span:])  # out[i] = min of the `2 * span` values from i
+        span *= 2
+    return np.minimum(out[: len(x)], out[size - span : size - span + len(x)])
+
+
+def moving_mean(x: np.ndarray, size: int, origin: int = 0, mode: str = "reflect", cval: float = 0.0) -> np.ndarray:
+    """Mean over a sliding window, from a running sum."""
+    if len(x) == 0:
+        return np.zeros(0)
+    total = np.concatenate(([0.0], np.cumsum(_padded(np.asarray(x, np.float64), size, origin, mode, cval))))
+    return (total[size : size + len(x)] - total[: len(x)]) / size
+

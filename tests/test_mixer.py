@@ -479,3 +479,22 @@ def test_the_neural_voice_lands_on_the_target():
 def test_a_silent_voice_cannot_be_levelled():
     with pytest.raises(MixError, match="silence"):
         voice_gain_db(lambda text: Speech(np.zeros(22050, np.int16), SAMPLE_RATE))
+
+
+def test_window_filters_equal_scipy_ndimage():
+    """mixer's numpy window filters are scipy.ndimage's, without its 0.3 s import."""
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    from audioguide.mixer import moving_mean, moving_min
+
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        x = rng.random(int(rng.integers(1, 3000)))
+        size = int(rng.integers(1, 400))
+        origin = int(rng.integers(0, size)) - size // 2
+        assert np.array_equal(moving_min(x, size, origin, "constant", 1.0),
+                              minimum_filter1d(x, size, origin=origin, mode="constant", cval=1.0))
+        box = int(rng.integers(1, 300))
+        np.testing.assert_allclose(moving_mean(x, box, (box - 1) // 2, "nearest"),
+                                   uniform_filter1d(x, box, origin=(box - 1) // 2, mode="nearest"), rtol=1e-9)
+        np.testing.assert_allclose(moving_mean(x, box), uniform_filter1d(x, box), rtol=1e-9)
