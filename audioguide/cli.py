@@ -163,8 +163,8 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
     --length every line is prepared first (fitting needs all of their lengths).
     The sound is exactly what `audioguide export` writes for the same options.
     """
-    # Not `session` (it imports the mixer and scipy): the player starts the
-    # engine first and imports those while it loads (time to first sound).
+    # Not `session` (it imports the mixer and numpy): the player starts the
+    # engine first and imports those on its feed thread while the voice loads.
     from . import player
     from .synth import make_synthesizer
 

@@ -28,9 +28,7 @@ class PreparedSpeech:
     """Every spoken line of a session, trimmed, levelled and measured."""
 
     audio: dict[str, np.ndarray]
-    """text -> samples at mixer.SAMPLE_RATE, ready to place."""
-    gain_db: float
-    """The one gain applied to all of this voice's speech."""
+    """text -> samples at mixer.SAMPLE_RATE, ready to place (one gain for the whole voice)."""
 
     @property
     def lengths_ms(self) -> dict[str, int]:
@@ -64,7 +62,7 @@ def voice_gain(synth: Synthesizer) -> float:
 def prepare(texts: list[str], synth: Synthesizer, progress: bool = True) -> PreparedSpeech:
     gain = voice_gain(synth)
     speech = synth.speak_all(texts, progress=progress)
-    return PreparedSpeech({t: mixer.prepare_speech(speech[t], gain) for t in texts}, gain)
+    return PreparedSpeech({t: mixer.prepare_speech(speech[t], gain) for t in texts})
 
 
 def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progress: bool = True
