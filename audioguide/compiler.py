@@ -19,6 +19,7 @@ from typing import Any, Generator, Iterator, Mapping
 
 from . import routine as r
 from .errors import CompileError
+from .expressions import Expression
 from .routine import Routine, fmt_number
 from .script import CHIME_MS, Chapter, Chime, Cue, Pause, Say, Script, relay
 from .settings import Settings
@@ -212,10 +213,19 @@ class _Builder:
     # -- walking steps --
 
     def seconds(self, amount: r.Amount) -> float:
-        return float(self.settings.values[amount] if isinstance(amount, str) else amount)
+        return float(self.amount(amount))
 
     def count(self, amount: r.Amount) -> int:
-        return int(self.settings.values[amount] if isinstance(amount, str) else amount)
+        return int(self.amount(amount))
+
+    def amount(self, amount: r.Amount) -> float | int:
+        if isinstance(amount, Expression):  # checked at load time for the defaults; these values may differ
+            try:
+                return r.check_computed(amount, self.settings.values)
+            except ValueError as exc:
+                used = ", ".join(f"{k}={fmt_number(self.settings.values[k])}" for k in amount.names)
+                raise CompileError(f"{amount.where}: {exc} with {used}") from None
+        return self.settings.values[amount] if isinstance(amount, str) else amount
 
     def applies(self, step: r.Step, ctx: _Context) -> bool:
         for key, accepted in step.when:
@@ -225,6 +235,7 @@ class _Builder:
                 actual = self.settings.options[key]
             else:
                 actual = int(ctx.vars[key])
+                accepted = tuple(_round_number(v, int(ctx.vars["count"])) for v in accepted)
             if actual not in accepted:
                 return False
         return True
@@ -265,6 +276,8 @@ class _Builder:
         yield from self.say(self.render(text, ctx))
         if step.then is not None:
             yield from self.pause(self.seconds(step.then) * 1000 / self.settings.pace, flexible=True)
+        if step.ready is not None:  # the user's own time: neither pace nor --length changes the longest wait
+            yield from self.add(Pause(duration_ms=round(self.seconds(step.ready) * 1000), self_paced=True))
 
     def do_PauseStep(self, step: r.PauseStep, ctx: _Context) -> Iterator[Cue]:
         return self.pause(self.seconds(step.seconds) * 1000 / self.settings.pace, flexible=True)
@@ -311,9 +324,10 @@ class _Builder:
             yield from self.run(step.steps, ctx.child(vars={step.var: self.render(item, ctx)}))
 
     def do_PerSideStep(self, step: r.PerSideStep, ctx: _Context) -> Iterator[Cue]:
-        sides = _sides(self.settings.options)
+        assert self.routine.sides is not None  # the loader refuses per_side without sides
+        sides = self.routine.sides.order(self.settings.options)
         for i, side in enumerate(sides):
-            other = "left" if side == "right" else "right"
+            other = self.routine.sides.after(side, sides)
             names = {"side": side, "other_side": other, "previous_side": sides[i - 1] if i else other}
             side_ctx = ctx.child(vars=names, side_index=i)
             yield from self.run(step.switch if i else step.first, side_ctx)
@@ -326,9 +340,18 @@ class _Builder:
             yield from self.say("This is the end of the session.")
 
 
-def _sides(options: Mapping[str, str]) -> list[str]:
-    feet = options.get("feet", "both")
-    if feet != "both":
-        return [feet]
-    first = options.get("first_foot", "right")
-    return [first, "left" if first == "right" else "right"]
+def _round_number(accepted: int | str, count: int) -> int:
+    """A ``when:`` round (2, -1, first, last, halfway) as a round number from 1 in a loop of ``count``.
+
+    Negative rounds count from the end (-1 is the last); halfway is round
+    ``count // 2 + 1``, the first round after half of them are done (none
+    when ``count`` is 1). A round the loop does not reach returns 0: never true.
+    """
+    if accepted == "first":
+        return 1
+    if accepted == "last":
+        return count
+    if accepted == "halfway":
+        return count // 2 + 1 if count >= 2 else 0
+    n = count + 1 + accepted if accepted < 0 else accepted
+    return n if 1 <= n <= count else 0

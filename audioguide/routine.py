@@ -13,14 +13,16 @@ from __future__ import annotations
 import difflib
 import re
 import reprlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Union
 
-from . import yamlfile
+from . import expressions, sides as side_specs, yamlfile
 from .errors import RoutineError
+from .expressions import Expression, ExpressionError
 from .script import CHIME_MS
+from .sides import Sides
 
 BUNDLED_PACKAGE = "audioguide.routines"
 DEFAULT_ROUTINE = "foot-massage"
@@ -31,8 +33,11 @@ LIMITS = {"seconds": (0.0, 3600.0), "count": (0, 1000)}
 REPEAT_STYLES = ("count", "tick", "silent")
 HOLD_STYLES = ("countdown", "chime")
 
-#: A duration or count: the name of a declared setting, or a literal number.
-Amount = Union[str, float, int]
+#: A duration or count: the name of a declared setting, a literal number, or an
+#: expression of settings and numbers (``"box_side * 2"``, see expressions.py).
+Amount = Union[str, float, int, Expression]
+#: Loop-round conditions besides round numbers (README "Conditions"): halfway is round count // 2 + 1.
+ROUND_WORDS = ("first", "last", "halfway")
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,8 @@ class SayStep(Step):
     """Text for later rounds of an enclosing loop."""
     then: Amount | None = None
     """Time to do it, after speaking: a flexible pause."""
+    ready: Amount | None = None
+    """Self-paced: after speaking, wait for the user's go-ahead, at most this long (seconds)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,10 +183,10 @@ class ForEachStep(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class PerSideStep(Step):
-    """Do ``steps`` once per side chosen by the ``feet``/``first_foot`` options.
+    """Do ``steps`` once per side of the routine's ``sides`` (see sides.py), in the chosen order.
 
     ``{side}``, ``{Side}`` and ``{other_side}`` are available inside. ``first``
-    runs before the first side, ``switch`` between sides.
+    runs before the first side, ``switch`` between sides (with ``{previous_side}``).
     """
 
     steps: tuple[Step, ...]
@@ -199,6 +206,8 @@ class Routine:
     """How messages name the routine's file."""
     artist: str = "audioguide"
     extra: dict[str, Any] = field(default_factory=dict)
+    sides: Sides | None = None
+    """What ``per_side`` repeats over; None when the routine declares no sides."""
 
 
 # -- loading -------------------------------------------------------------------
@@ -219,7 +228,8 @@ def locate(ref: str | None) -> tuple[Path, str]:
     if ref in bundled_names():
         return Path(str(resources.files(BUNDLED_PACKAGE) / f"{ref}.yaml")), f"{ref}.yaml"
     known = ", ".join(bundled_names())
-    raise RoutineError(f"unknown routine {show(ref)}: no such file, and the bundled routines are: {known}")
+    raise RoutineError(f"unknown routine {show(ref)}{_suggest(ref, tuple(bundled_names()))}: no such file, "
+                       f"and the bundled routines are: {known}")
 
 
 def load_routine(ref: str | None = None) -> Routine:
@@ -247,6 +257,7 @@ class _Validator:
         self.doc = doc
         self.options: dict[str, OptionSpec] = {}
         self.settings: dict[str, SettingSpec] = {}
+        self.sides: Sides | None = None
 
     def fail(self, path: str, message: str) -> RoutineError:
         return RoutineError(yamlfile.oneline(f"{self.doc.where(path)}: {message}"))
@@ -258,15 +269,31 @@ class _Validator:
             raise self.fail(path, f"must be a mapping with keys {', '.join(required + optional)}, got {_kind(value)}")
         for key in value:
             if key not in required + optional:
-                raise self.fail(f"{path}.{key}" if path else str(key), f"unknown key{_suggest(key, required + optional)}")
+                raise self.fail(f"{path}.{key}" if path else str(key),
+                                f"unknown key{_suggest(key, required + optional) or self.comma_hint(value, key, path)}")
         for key in required:
             if key not in value:
                 raise self.fail(path, f"missing required key {key!r}")
         return value
 
+    def comma_hint(self, mapping: dict, key: Any, path: str) -> str:
+        """For ``{release: Relax, and breathe.}``: the comma ended the text, and the rest became a key."""
+        keys = list(mapping)
+        if path not in self.doc.flow or mapping[key] is not None or keys.index(key) == 0:
+            return ""
+        before = keys[keys.index(key) - 1]
+        text = f"{mapping[before]}, {key}"
+        return (f": inside {{...}} a comma ends the text, so put the text in quotes: "
+                f"{before}: {yamlfile.quote(text)}")
+
     def text(self, value: Any, path: str, *, allow_empty: bool = False) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = fmt_number(value)
+        if isinstance(value, dict) and value and all(v is None for v in value.values()):
+            written = "{" + ", ".join(map(str, value)) + "}"  # `say: {count}` is a YAML mapping
+            raise self.fail(path, f"must be text, got the mapping {written}: a value that starts with {{ is read "
+                                  f"as a mapping, so put the whole text in quotes: {path.rsplit('.', 1)[-1]}: "
+                                  f"{yamlfile.quote(written)}")
         if not isinstance(value, str):
             raise self.fail(path, f"must be text, got {_kind(value)}")
         value = " ".join(value.split())
@@ -287,7 +314,7 @@ class _Validator:
         top = self.doc.data
         if top is None:
             raise self.fail("", "is empty; a routine needs at least a title and steps")
-        top = self.mapping(top, "", ("title", "steps"), ("description", "artist", "options", "settings"))
+        top = self.mapping(top, "", ("title", "steps"), ("description", "artist", "options", "settings", "sides"))
         title = self.text(top["title"], "title")
         description = self.text(top.get("description", ""), "description", allow_empty=True)
         artist = self.text(top.get("artist", "audioguide"), "artist")
@@ -296,11 +323,16 @@ class _Validator:
         clash = set(self.options) & set(self.settings)
         if clash:
             raise self.fail(f"settings.{sorted(clash)[0]}", "has the same name as an option")
+        if "sides" in top:
+            self.sides = side_specs.validate(top["sides"], self.options, self.fail)
+        else:
+            self.sides = side_specs.legacy(self.options, self.fail)
         scope = frozenset(self.options) | frozenset(self.settings)
         steps = self.steps(top["steps"], "steps", scope, loops=frozenset())
         if not steps:
             raise self.fail("steps", "must list at least one step")
-        return Routine(name, title, description, self.options, self.settings, steps, self.doc.display, artist)
+        return Routine(name, title, description, self.options, self.settings, steps, self.doc.display, artist,
+                       sides=self.sides)
 
     def option_specs(self, raw: Any) -> dict[str, OptionSpec]:
         if not isinstance(raw, dict):
@@ -327,7 +359,7 @@ class _Validator:
         for key, spec in raw.items():
             path = f"settings.{key}"
             self.name(key, path)
-            if key in ("pace", "length", "n", "count", "side", "other_side"):
+            if key in ("pace", "length", "n", "count", "side", "other_side", "previous_side"):
                 raise self.fail(path, "is a reserved name")
             spec = self.mapping(spec, path, ("default", "unit"), ("min", "max", "help"))
             unit = spec["unit"]
@@ -365,7 +397,7 @@ class _Validator:
             found = f"got {', '.join(kinds)}" if kinds else f"got keys {', '.join(map(str, raw))}"
             raise self.fail(path, f"needs exactly one of {', '.join(_STEP_KINDS)}; {found}")
         kind = kinds[0]
-        extra = {"say": ("brief", "again", "then")}.get(kind, ())
+        extra = {"say": ("brief", "again", "then", "ready")}.get(kind, ())
         self.mapping(raw, path, (kind,), extra + ("when",))
         common = {"when": self.when(raw.get("when"), f"{path}.when", loops), "path": path}
         value, vpath = raw[kind], f"{path}.{kind}"
@@ -374,8 +406,12 @@ class _Validator:
             for key in ("brief", "again"):
                 if key in raw:
                     texts[key] = self.template(raw[key], f"{path}.{key}", scope, allow_empty=True)
-            then = self.amount(raw["then"], f"{path}.then", "seconds") if "then" in raw else None
-            return SayStep(text=self.template(value, vpath, scope), then=then, **texts, **common)
+            if "then" in raw and "ready" in raw:
+                raise self.fail(f"{path}.ready", "a line has either then (time to do it) or ready (wait for the go-ahead), not both")
+            for key in ("then", "ready"):
+                if key in raw:
+                    texts[key] = self.amount(raw[key], f"{path}.{key}", "seconds", lo=1 if key == "ready" else 0)
+            return SayStep(text=self.template(value, vpath, scope), **texts, **common)
         if kind == "pause":
             return PauseStep(seconds=self.amount(value, vpath, "seconds"), **common)
         if kind == "chime":
@@ -421,9 +457,9 @@ class _Validator:
             return ForEachStep(var=var, items=items, steps=self.steps(spec["steps"], f"{vpath}.steps", scope | {var}, loops), **common)
         # per_side
         spec = self.mapping(value, vpath, ("steps",), ("first", "switch"))
-        for needed in ("feet", "first_foot"):
-            if needed not in self.options:
-                raise self.fail(vpath, f"needs an option {needed!r} (which sides, and which first)")
+        if self.sides is None:
+            raise self.fail(vpath, "needs the routine's sides: add a top-level sides: {names: [right, left]} "
+                                   "(and which:/first: options to choose them; see README 'Sides')")
         side_scope = scope | {"side", "other_side"}
         return PerSideStep(
             steps=self.steps(spec["steps"], f"{vpath}.steps", side_scope, loops),
@@ -438,7 +474,9 @@ class _Validator:
         return value
 
     def amount(self, value: Any, path: str, unit: str, lo: float = 0) -> Amount:
-        """A setting name of the right unit, or a literal number within sane limits."""
+        """A setting name of the right unit, a literal number within sane limits, or an expression."""
+        if isinstance(value, str) and not _NAME.match(value):
+            return self.expression(value, path, unit, lo)
         if isinstance(value, str):
             spec = self.settings.get(value)
             if spec is None:
@@ -452,6 +490,25 @@ class _Validator:
             return check_amount(value, unit, lo, 600 if unit == "seconds" else 100)
         except ValueError as exc:
             raise self.fail(path, str(exc)) from None
+
+    def expression(self, text: str, path: str, unit: str, lo: float) -> Expression:
+        """An amount computed from settings: parsed, its names checked, and its value at the defaults in range."""
+        try:
+            expr = expressions.parse(text)
+        except ExpressionError as exc:
+            raise self.fail(path, f"cannot read {text!r}: {exc}") from None
+        for name in expr.names:
+            if name in self.settings:
+                continue
+            what = "an option, not a setting" if name in self.options else "not a setting"
+            raise self.fail(path, f"{name!r} in {expr.text!r} is {what}{_suggest(name, tuple(self.settings))}")
+        expr = replace(expr, where=self.doc.where(path), unit=unit, lo=lo)
+        defaults = {k: spec.default for k, spec in self.settings.items()}
+        try:
+            check_computed(expr, defaults)
+        except ValueError as exc:
+            raise self.fail(path, f"{exc} with the default settings") from None
+        return expr
 
     def template(self, value: Any, path: str, scope: frozenset, *, allow_empty: bool = False) -> str:
         text = self.text(value, path, allow_empty=allow_empty)
@@ -473,8 +530,9 @@ class _Validator:
             values = tuple(accepted) if isinstance(accepted, list) else (accepted,)
             if key in loops:
                 for v in values:
-                    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                        raise self.fail(f"{path}.{key}", f"must be a round number from 1, got {show(v)}")
+                    if v not in ROUND_WORDS and (isinstance(v, bool) or not isinstance(v, int) or v == 0):
+                        raise self.fail(f"{path}.{key}", "must be a round: 1, 2 ... from the start, -1 (the last), "
+                                                         f"-2 ... from the end, or first, last or halfway; got {show(v)}")
             elif key == "chimes":
                 if any(not isinstance(v, bool) for v in values):
                     raise self.fail(f"{path}.{key}", f"must be true or false, got {show(accepted)}")
@@ -486,6 +544,21 @@ class _Validator:
                 raise self.fail(f"{path}.{key}", f"unknown option{_suggest(str(key), tuple(self.options) + tuple(loops))}")
             out.append((key, values))
         return tuple(out)
+
+
+def check_computed(expr: Expression, values: dict) -> float | int:
+    """``expr``'s value for settings ``values`` in its unit (a count is rounded to the nearest
+    whole number); ValueError says why it is out of range (``expr.lo`` .. the unit's hard limit)."""
+    try:
+        value = expr.evaluate(values)
+    except ExpressionError as exc:
+        raise ValueError(f"{expr.text!r} {exc}") from None
+    if expr.unit == "count":
+        value = int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+    try:
+        return check_amount(value, expr.unit, expr.lo, LIMITS[expr.unit][1])
+    except ValueError as exc:
+        raise ValueError(f"{expr.text!r} {str(exc).replace('got', 'is')}") from None
 
 
 def _kind(value: Any) -> str:

@@ -63,6 +63,9 @@ class Pause(Cue):
     """Exact silence. Flexible pauses are the only ones ``--length`` stretches."""
 
     flexible: bool = False
+    self_paced: bool = False
+    """A ``ready:`` wait: live play ends it at the user's go-ahead; ``duration_ms`` is the
+    longest wait, and what an export (or a play nobody answers) holds."""
 
     type = "pause"
 
@@ -171,7 +174,8 @@ class Script:
             if isinstance(c, Say):
                 what = f'say    "{c.text}"'
             elif isinstance(c, Pause):
-                what = f"pause  {c.duration_ms / 1000:g} s" + ("" if c.flexible else " (fixed)")
+                kind = " (self-paced: at most)" if c.self_paced else "" if c.flexible else " (fixed)"
+                what = f"pause  {c.duration_ms / 1000:g} s{kind}"
             else:
                 what = f"chime  {c.kind}"  # type: ignore[attr-defined]
             lines.append(f"{fmt_clock(c.start_ms):>8}  {c.chapter[:26]:<26}  {what}")

@@ -11,7 +11,8 @@ errors can say ``foot.yaml:42: steps[3].hold: ...``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ class Document:
     """How to name the file in messages."""
     lines: dict[str, int]
     """``"steps[3].hold"`` -> 1-based line number."""
+    flow: set[str] = field(default_factory=set)
+    """Paths of mappings written inline as ``{...}`` (where a comma ends text)."""
 
     def where(self, path: str) -> str:
         """``file:line: path`` for messages (the line of the nearest known parent)."""
@@ -123,7 +126,8 @@ def parse(text: str, display: str, error: type[Exception]) -> Document:
         what = exc.problem or exc.context or "invalid YAML"
         if exc.context and what.startswith("but "):  # "but found another document" needs its first half
             what = f"{exc.context}, {what}"
-        raise error(oneline(f"{display}{line}: invalid YAML: {what}")) from None
+        source = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        raise error(oneline(f"{display}{line}: invalid YAML: {what}{hint(exc, source)}")) from None
     except yaml.YAMLError as exc:
         raise error(oneline(f"{display}: invalid YAML: {exc}")) from None
     finally:
@@ -132,21 +136,59 @@ def parse(text: str, display: str, error: type[Exception]) -> Document:
     if node is None:
         return Document(None, display, lines)
     try:
-        data = _build(node, "", lines, loader)
+        flow: set[str] = set()
+        data = _build(node, "", lines, loader, flow)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark else ""
         raise error(oneline(f"{display}{line}: invalid YAML: {exc.problem}")) from None
-    return Document(data, display, lines)
+    return Document(data, display, lines, flow)
+
+
+#: ``key: value`` on one line of block YAML, with the list dash if any.
+_KEY_VALUE = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<key>[A-Za-z_][\w-]*):\s+(?P<value>.*?)\s*$")
+
+
+def hint(exc: yaml.MarkedYAMLError, line: str) -> str:
+    """What to do about the YAML mistakes people make most in routines (``""`` when unsure).
+
+    A tab; a colon and a space inside text (``say: Note: breathe``); text that
+    starts with a placeholder (``chapter: {Side} hand``, read as a mapping); a
+    comma, colon or brace inside text in a ``{...}`` flow mapping.
+    """
+    problem, context = exc.problem or "", exc.context or ""
+    if "'\\t'" in problem:
+        return " (a tab: YAML indents with spaces only; replace the tab with spaces)"
+    match = _KEY_VALUE.match(line)
+    if "flow mapping" in context or "flow sequence" in context:
+        return (" (inside {...} or [...] a comma, a colon or a brace ends the text: put such text in quotes, "
+                'like {say: "Stretch, slowly.", then: 3}, or write the step on its own lines)')
+    if match and match.group("value").startswith("{") and "block end" in problem:
+        return (" (a value that starts with { is read as a mapping: put the whole text in quotes, "
+                f"{match.group('key')}: {quote(match.group('value'))})")
+    if match and match.group("value")[:1] in "\"'" and "block end" in problem:
+        return (" (text that starts with a quote must end with it: quote the whole text, "
+                f"{match.group('key')}: {quote(match.group('value'))})")
+    if match and "mapping values are not allowed" in problem and ": " in match.group("value") + " ":
+        return (" (a colon and a space inside text start a new key: put the text in quotes, "
+                f"{match.group('key')}: {quote(match.group('value'))})")
+    return ""
+
+
+def quote(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar (backslashes and quotes escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def load(path: Path, display: str, error: type[Exception]) -> Document:
     return parse(read_text(path, display, error), display, error)
 
 
-def _build(node, path: str, lines: dict[str, int], loader) -> Any:
+def _build(node, path: str, lines: dict[str, int], loader, flow: set[str]) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, MappingNode):
+        if node.flow_style:
+            flow.add(path)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
@@ -157,11 +199,11 @@ def _build(node, path: str, lines: dict[str, int], loader) -> Any:
             if key in out:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             child = f"{path}.{key}" if path else str(key)
-            out[key] = _build(value_node, child, lines, loader)
+            out[key] = _build(value_node, child, lines, loader, flow)
             lines[child] = key_node.start_mark.line + 1  # "where is tender_hold" means the key's line
         return out
     if isinstance(node, SequenceNode):
-        return [_build(v, f"{path}[{i}]", lines, loader) for i, v in enumerate(node.value)]
+        return [_build(v, f"{path}[{i}]", lines, loader, flow) for i, v in enumerate(node.value)]
     return _scalar(node, loader)
 
 

@@ -68,7 +68,7 @@ def test_every_error_is_an_audioguide_error():
          "options.side.default: must be one of a, b"),
         ("", "r.yaml: is empty"),
         ("- just\n- a list\n", "must be a mapping with keys title, steps"),
-        ("title: T\nsteps:\n  - per_side: {steps: [{say: Hi}]}\n", "needs an option 'feet'"),
+        ("title: T\nsteps:\n  - per_side: {steps: [{say: Hi}]}\n", "r.yaml:3: steps[0].per_side: needs the routine's sides"),
         ("title: T\ntitle: U\nsteps: [{say: Hi}]\n", "r.yaml:2: invalid YAML: duplicate key 'title'"),
         ("title: !!python/object:os.system echo\nsteps: [{say: Hi}]\n", "r.yaml:1: invalid YAML"),
     ],
