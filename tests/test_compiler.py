@@ -80,7 +80,7 @@ def test_every_guide_step_in_order_for_both_feet(foot, position, first):
     else:
         intro += [r"on the floor.*legs crossed.*foot in front", rf"your {first} foot is in front"]
         switch = [rf"switch how your legs are crossed, so your {other} foot is in front"]
-    closing = [r"do this yourself", r"back pain.*see a professional"]
+    closing = [r"do this yourself", r"back pain.*see a professional", r"diabetes, or numbness in your feet"]
     assert_in_order(texts, intro + side_sequence(first, True) + switch + side_sequence(other, False) + closing)
     assert script.cues[-1] == Chime(kind="end", duration_ms=CHIME_MS["end"], start_ms=script.cues[-1].start_ms,
                                     chapter="Closing", step=script.cues[-1].step)
