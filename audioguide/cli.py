@@ -19,7 +19,8 @@ from pathlib import Path
 from . import __version__
 from .compiler import compile_script
 from .errors import AudioguideError
-from .routine import Routine, bundled_names, load_routine
+from .routine import Routine, load_routine
+from .script import fmt_clock
 from .settings import PACES, Settings, resolve, timings_yaml
 
 ROUTINE_HELP = "A routine file, or a bundled routine's name (default: foot-massage)."
@@ -96,10 +97,18 @@ def timings(routine: str | None) -> None:
 
 @cli.command()
 def routines() -> None:
-    """List the bundled routines."""
-    for name in bundled_names():
-        loaded = load_routine(name)
-        click.echo(f"{name}\t{loaded.title}")
+    """List the bundled routines: name, title, length at the defaults (estimated) and chapters."""
+    import textwrap
+
+    from .library import bundled
+
+    summaries = bundled()
+    name_width = max(len(s.name) for s in summaries)
+    title_width = max(len(s.title) for s in summaries)
+    for s in summaries:
+        click.echo(f"{s.name:<{name_width}}  {s.title:<{title_width}}  about {fmt_clock(s.total_ms)}")
+        chapters = " · ".join(c.replace(" ", "\u00a0") for c in s.chapters)  # wrap between chapters only
+        click.echo(textwrap.fill(chapters, width=96, initial_indent="    ", subsequent_indent="    ").replace("\u00a0", " "))
 
 
 def check_bitrate(value: str) -> str:
