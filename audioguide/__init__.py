@@ -1,16 +1,75 @@
 """audioguide: voice-first, hands-free guides for routines like a self foot massage.
 
-The public API is the pipeline, one stage per module (imports point down):
+The public API does what each command does (the CLI only parses flags, calls
+these and turns errors into exit codes)::
 
-    routine.load_routine  ->  settings.resolve  ->  compiler.compile_script  ->
-    synth.Synthesizer  ->  mixer.mix  ->  exporter.export / player.play
+    import audioguide as ag
+    routine = ag.load_routine("foot-massage")
+    settings = ag.resolve_settings(routine, sets=["tender_hold=20"], pace="slow")
+    print(ag.compile_script(routine, settings).render_table())
+    result = ag.export_session(routine, settings, "build/foot.m4b")
+    ag.play_session(routine, settings, start_at="2")
+
+Nothing here prints or exits. Errors are ``AudioguideError`` subclasses whose
+``exit_code`` is 2 for bad input and 1 for failures at run time.
 """
 
 __version__ = "0.1.0"
 
+from .api import (  # noqa: E402
+    CacheInfo,
+    EngineInfo,
+    ExportResult,
+    VoiceInfo,
+    cache_info,
+    clear_cache,
+    default_output,
+    export_session,
+    list_routines,
+    list_voices,
+    play_session,
+    timings_text,
+)
 from .compiler import compile_script  # noqa: E402
-from .errors import AudioguideError  # noqa: E402
-from .routine import load_routine  # noqa: E402
+from .library import RoutineSummary  # noqa: E402
+from .errors import AudioguideError, BadInputError, Cancelled  # noqa: E402
+from .formats import FORMATS  # noqa: E402
+from .play.commands import ACTIONS, Command  # noqa: E402
+from .progress import Progress  # noqa: E402
+from .routine import Routine, load_routine  # noqa: E402
+from .script import Script  # noqa: E402
+from .settings import PACES, Settings  # noqa: E402
 from .settings import resolve as resolve_settings  # noqa: E402
+from .text import fmt_clock  # noqa: E402
 
-__all__ = ["AudioguideError", "compile_script", "load_routine", "resolve_settings", "__version__"]
+__all__ = [
+    "ACTIONS",
+    "FORMATS",
+    "PACES",
+    "AudioguideError",
+    "BadInputError",
+    "CacheInfo",
+    "Cancelled",
+    "Command",
+    "EngineInfo",
+    "ExportResult",
+    "Progress",
+    "Routine",
+    "RoutineSummary",
+    "Script",
+    "Settings",
+    "VoiceInfo",
+    "__version__",
+    "cache_info",
+    "clear_cache",
+    "compile_script",
+    "default_output",
+    "export_session",
+    "fmt_clock",
+    "list_routines",
+    "list_voices",
+    "load_routine",
+    "play_session",
+    "resolve_settings",
+    "timings_text",
+]

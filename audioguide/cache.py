@@ -15,9 +15,8 @@ Entry file layout (little-endian)::
 The checksum covers the header fields too, so a flipped bit in the sample rate
 is caught like one in the audio.
 
-Several processes may share one cache: entries are written to a temporary file
-in the same directory and renamed into place, so a reader sees either the whole
-entry or none. A damaged entry (truncated, bit rot, garbage) fails the checksum,
+Several processes may share one cache: entries are written atomically
+(``files.write_atomic``), so a reader sees either the whole entry or none. A damaged entry (truncated, bit rot, garbage) fails the checksum,
 is deleted and reads as a miss.
 """
 
@@ -28,14 +27,13 @@ import json
 import os
 import re
 import struct
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from .engines.base import Speech
 from .errors import CacheError
+from .files import stale_parts, write_atomic
 
 CACHE_DIR_ENV = "AUDIOGUIDE_CACHE_DIR"
 """Environment variable that overrides the cache location."""
@@ -44,9 +42,6 @@ _MAGIC = b"AGSPCH01"
 _FIELDS = struct.Struct("<8sIQ")
 _HEADER = struct.Struct("<8sIQ32s")
 _SUFFIX = ".speech"
-_TEMP_PREFIX = ".tmp-"
-_STALE_TEMP_SECONDS = 3600
-"""A temporary file this old belongs to a writer that died; clear() removes it."""
 _KEY_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -107,23 +102,11 @@ class SpeechCache:
         """Store ``speech`` under ``key`` atomically; raises CacheError if it cannot."""
         path = self.path_for(key)
         data = _encode(speech)
-        temp_path: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp_path = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                # Without fsync a crash after the rename could leave a named but
-                # empty file; the checksum would catch it, but why lose the entry.
-                os.fsync(out.fileno())
-            os.replace(temp_path, path)
+            # Not durable: a crash may lose the entry (one synthesis), never corrupt it.
+            write_atomic(path, lambda tmp: tmp.write_bytes(data), durable=False)
         except OSError as error:
-            if temp_path is not None:
-                try:
-                    os.unlink(temp_path)
-                except OSError:
-                    pass  # Never created or already gone.
             reason = error.strerror or str(error)
             raise CacheError(f"cannot write the speech cache at {path}: {reason}") from error
 
@@ -151,14 +134,10 @@ class SpeechCache:
                 continue
             except OSError as error:
                 raise CacheError(f"cannot clear the speech cache at {entry}: {error.strerror}") from error
-        # Temp files of live writers are young; leave them so their rename still works.
-        cutoff = time.time() - _STALE_TEMP_SECONDS
-        for temp in self.root.glob("??/" + _TEMP_PREFIX + "*"):
-            try:
-                if temp.stat().st_mtime < cutoff:
-                    temp.unlink()
-            except OSError:
-                continue
+        # Temp files of live writers are left alone, so their rename still works.
+        for folder in self.root.glob("??"):
+            for temp in stale_parts(folder):
+                temp.unlink(missing_ok=True)
         return removed
 
 

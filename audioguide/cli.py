@@ -1,29 +1,24 @@
-"""The command line. It knows the stages; no stage knows it.
+"""The command line: flags -> public API calls -> stdout; errors -> exit codes.
 
-Data goes to stdout, messages to stderr. Exit codes: 0 ok, 2 bad usage or bad
-input, 1 a failure at run time, 130 interrupted. Errors are one line; set
-AUDIOGUIDE_DEBUG=1 to see tracebacks.
+It imports only the public API (``audioguide``) and click. Data goes to
+stdout, messages to stderr. Exit codes: 0 ok, 2 bad usage or bad input, 1 a
+failure at run time, 130 interrupted. Errors are one line; set
+AUDIOGUIDE_DEBUG=1 to see tracebacks. Process signals are handled here, at
+the edge: SIGTERM and SIGHUP end a live session like Ctrl-C, Ctrl-Z suspends it.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import re
+import signal
 import sys
 from typing import Any, Callable
 
 import click
 
-from pathlib import Path
-
-from . import __version__
-from .compiler import compile_script
-from .errors import AudioguideError
-from .routine import Routine, load_routine
-from .script import fmt_clock
-from .settings import PACES, Settings, resolve, timings_yaml
-
-ROUTINE_HELP = "A routine file, or a bundled routine's name (default: foot-massage)."
+import audioguide as ag
 
 
 def session_options(command: Callable) -> Callable:
@@ -35,7 +30,7 @@ def session_options(command: Callable) -> Callable:
         click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Change one setting or option; repeatable; wins over --timings."),
         click.option("--pace", metavar="slow|normal|fast|FACTOR",
-                     help=f"Speech and pauses together ({', '.join(f'{k}={v:g}' for k, v in PACES.items())})."),
+                     help=f"Speech and pauses together ({', '.join(f'{k}={v:g}' for k, v in ag.PACES.items())})."),
         click.option("--length", metavar="MINUTES",
                      help="Fit the session to this length by stretching or shrinking only the pauses."),
         click.option("--position", metavar="chair|floor", help="Sit on a chair or on the floor."),
@@ -52,21 +47,47 @@ def session_options(command: Callable) -> Callable:
 def load_session(
     routine: str | None, timings: str | None, sets: tuple[str, ...], pace: str | None, length: str | None,
     position: str | None, first_foot: str | None, feet: str | None, chimes: str | None,
-) -> tuple[Routine, Settings]:
-    loaded = load_routine(routine)
+) -> tuple[ag.Routine, ag.Settings]:
+    loaded = ag.load_routine(routine)
     flags = {"position": position, "first_foot": first_foot, "feet": feet}
     for name, value in flags.items():
         if value is not None and name not in loaded.options:
             raise click.UsageError(f"--{name.replace('_', '-')}: routine {loaded.name!r} has no such option")
-    settings = resolve(
+    settings = ag.resolve_settings(
         loaded, timings=timings, sets=sets, pace=pace, length=length, options=flags,
         chimes=None if chimes is None else chimes == "on",
     )
     return loaded, settings
 
 
+class ProgressBars:
+    """Draws the API's progress events as click progress bars on a terminal's stderr; silent elsewhere."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self._bar: Any = None
+        self._unit = ""
+
+    def __call__(self, event: ag.Progress) -> None:
+        if not self.tty:
+            return
+        if self._bar is None or event.unit != self._unit:
+            self.close()
+            self._unit = event.unit
+            self._bar = click.progressbar(length=event.total, label=event.stage, file=sys.stderr,
+                                          show_pos=True, width=24)
+            self._bar.__enter__()
+        self._bar.label = event.stage
+        self._bar.update(event.done - self._bar.pos)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "-V", "--version", prog_name="audioguide")
+@click.version_option(ag.__version__, "-V", "--version", prog_name="audioguide")
 def cli() -> None:
     """Hands-free audio guides: a routine becomes a timed, spoken session.
 
@@ -84,7 +105,7 @@ def cli() -> None:
 def script(as_json: bool, **session: Any) -> None:
     """Print the timed narration script: time, chapter and cue, one line each."""
     routine, settings = load_session(**session)
-    compiled = compile_script(routine, settings)
+    compiled = ag.compile_script(routine, settings)
     click.echo(compiled.dumps() if as_json else compiled.render_table(), nl=False)
 
 
@@ -92,7 +113,7 @@ def script(as_json: bool, **session: Any) -> None:
 @click.argument("routine", required=False, metavar="[ROUTINE]")
 def timings(routine: str | None) -> None:
     """Print every setting with its default, range and description, as a --timings file."""
-    click.echo(timings_yaml(load_routine(routine)), nl=False)
+    click.echo(ag.timings_text(ag.load_routine(routine)), nl=False)
 
 
 @cli.command()
@@ -100,13 +121,11 @@ def routines() -> None:
     """List the bundled routines: name, title, length at the defaults (estimated) and chapters."""
     import textwrap
 
-    from .library import bundled
-
-    summaries = bundled()
+    summaries = ag.list_routines()
     name_width = max(len(s.name) for s in summaries)
     title_width = max(len(s.title) for s in summaries)
     for s in summaries:
-        click.echo(f"{s.name:<{name_width}}  {s.title:<{title_width}}  about {fmt_clock(s.total_ms)}")
+        click.echo(f"{s.name:<{name_width}}  {s.title:<{title_width}}  about {ag.fmt_clock(s.total_ms)}")
         chapters = " · ".join(c.replace(" ", "\u00a0") for c in s.chapters)  # wrap between chapters only
         click.echo(textwrap.fill(chapters, width=96, initial_indent="    ", subsequent_indent="    ").replace("\u00a0", " "))
 
@@ -130,28 +149,23 @@ def voice_options(command: Callable) -> Callable:
 @voice_options
 @click.option("-o", "--output", type=click.Path(), metavar="PATH",
               help="Where to write (default: build/ROUTINE.mp3); sidecars .vtt and .json go beside it.")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "m4b", "ogg", "wav"]), help="Default: from the suffix.")
+@click.option("--format", "fmt", type=click.Choice(ag.FORMATS), help="Default: from the suffix.")
 @click.option("--bitrate", default="64k", show_default=True, callback=lambda _c, _p, v: check_bitrate(v),
               help="For mp3, m4b and ogg: 32k..320k (speech is clear at 64k mono).")
 def export(engine: str, voice: str | None, output: str | None, fmt: str | None, bitrate: str, **session_args: Any) -> None:
     """Speak, stitch and write one audio file with chapters, plus a transcript (.vtt) and timeline (.json)."""
-    from . import session
-    from .exporter import Metadata, check_output, export as write
-    from .synth import make_synthesizer
-
     routine, settings = load_session(**session_args)
-    path = Path(output) if output else Path("build") / f"{routine.name}.{fmt or 'mp3'}"
-    check_output(path, fmt)  # a bad path or a missing ffmpeg costs nothing
-    synth = make_synthesizer(engine, voice, settings.pace)
-    timeline = session.build_timeline(routine, settings, synth)
-    meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
-    written = write(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate)
-    for p in written:
-        click.echo(p)
-    minutes, seconds = divmod(round(timeline.duration_ms / 1000), 60)
-    click.echo(f"{routine.title}: {minutes}:{seconds:02d}, {len(timeline.script.chapters())} chapters, "
-               f"voice {synth.engine.name}/{synth.voice}, {synth.engine_calls} lines synthesized, "
-               f"{synth.cache_hits} from cache", err=True)
+    bars = ProgressBars()
+    try:
+        result = ag.export_session(routine, settings, output, fmt=fmt, bitrate=bitrate, engine=engine, voice=voice,
+                                   progress=bars)
+    finally:
+        bars.close()
+    for path in result.paths:
+        click.echo(path)
+    click.echo(f"{result.title}: {ag.fmt_clock(result.duration_ms)}, {len(result.chapters)} chapters, "
+               f"voice {result.voice}, {result.lines_synthesized} lines synthesized, "
+               f"{result.lines_from_cache} from cache", err=True)
 
 
 @cli.command()
@@ -172,41 +186,41 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
     --length every line is prepared first (fitting needs all of their lengths).
     The sound is exactly what `audioguide export` writes for the same options.
     """
-    # Not `session` (it imports the mixer and numpy): the player starts the
-    # engine first and imports those on its feed thread while the voice loads.
-    from . import player
-    from .synth import make_synthesizer
-
     routine, settings = load_session(**session_args)
-    chapter = None
-    if start_at is not None:
-        titles = [c.title for c in compile_script(routine, settings).chapters()]
-        try:
-            chapter = player.pick_chapter(titles, start_at)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--start-at'") from None
-    synth = make_synthesizer(engine, voice, settings.pace)  # an unknown engine fails here (exit 2)
-    player.check_device()  # before any synthesis: no sound card should cost nothing
-    player.play(routine, settings, synth, start_chapter=chapter)
+    commands: queue.SimpleQueue = queue.SimpleQueue()
+    bars = ProgressBars()
+
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)  # unwinds like Ctrl-C: sound stopped, terminal restored
+
+    handlers: dict[int, Any] = {}
+    try:
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                handlers[sig] = signal.signal(sig, leave)
+        if hasattr(signal, "SIGTSTP") and sys.stdin.isatty():
+            handlers[signal.SIGTSTP] = signal.signal(
+                signal.SIGTSTP, lambda *_: commands.put(ag.Command("suspend", "signal")))
+        ag.play_session(routine, settings, engine=engine, voice=voice, start_at=start_at, commands=commands,
+                        progress=bars)
+    finally:
+        bars.close()
+        for sig, old in handlers.items():
+            signal.signal(sig, old)
 
 
 @cli.command()
 def voices() -> None:
     """List speech engines, their voices, and whether each is installed."""
-    from . import engines
-
-    default = engines.resolve(engines.AUTO)
-    for name, installed, detail in engines.describe():
-        mark = " (auto)" if name == default else ""
-        if not installed:
-            click.echo(f"{name}{mark}: not installed: {detail}")
+    for engine in ag.list_voices():
+        mark = " (auto)" if engine.auto else ""
+        if not engine.installed:
+            click.echo(f"{engine.name}{mark}: not installed: {engine.missing}")
             continue
-        engine = engines.get(name)
-        click.echo(f"{name}{mark}: installed")
-        for v in detail:
-            star = "*" if v.name == engine.default_voice() else " "
-            state = "" if v.installed else "  [not installed]"
-            click.echo(f"  {star} {v.name}  {v.description}{state}")
+        click.echo(f"{engine.name}{mark}: installed")
+        for v in engine.voices:
+            click.echo(f"  {'*' if v.default else ' '} {v.name}  {v.description}")
 
 
 @cli.group()
@@ -217,19 +231,14 @@ def cache() -> None:
 @cache.command("info")
 def cache_info() -> None:
     """Where the cache is, how many lines it holds, and its size."""
-    from .cache import SpeechCache
-
-    path, entries, size = SpeechCache().info()
-    click.echo(f"path: {path}\nentries: {entries}\nsize: {size / 1e6:.1f} MB")
+    info = ag.cache_info()
+    click.echo(f"path: {info.path}\nentries: {info.entries}\nsize: {info.size_bytes / 1e6:.1f} MB")
 
 
 @cache.command("clear")
 def cache_clear() -> None:
     """Delete every cached line of speech."""
-    from .cache import SpeechCache
-
-    removed = SpeechCache().clear()
-    click.echo(f"removed {removed} entries")
+    click.echo(f"removed {ag.clear_cache()} entries")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -251,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
-    except AudioguideError as exc:
+    except ag.AudioguideError as exc:
         if debug:
             raise
         click.echo(f"audioguide: error: {exc}", err=True)
@@ -267,4 +276,3 @@ def main(argv: list[str] | None = None) -> None:
                    "(AUDIOGUIDE_DEBUG=1 shows the traceback)", err=True)
         code = 1
     sys.exit(code if isinstance(code, int) else 0)
-

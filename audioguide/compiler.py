@@ -20,9 +20,10 @@ from typing import Any, Generator, Iterator, Mapping
 from . import routine as r
 from .errors import CompileError
 from .expressions import Expression
-from .routine import Routine, fmt_number
+from .routine import Routine
 from .script import CHIME_MS, Chapter, Chime, Cue, Pause, Say, Script, relay
 from .settings import Settings
+from .text import fmt_number
 
 #: Speech estimate at pace 1.0, fitted to both bundled voices (see tests/test_compiler.py).
 MS_PER_CHAR = 62
@@ -161,7 +162,7 @@ class _Builder:
     running: list[r.Step] = field(default_factory=list)
     """The steps being laid out, outermost first (to name the culprit of a runaway session)."""
 
-    # -- emitting cues (the do_* methods are generators of cues) --
+    # -- emitting cues (add, say, pause, chime and the do_* step methods are generators of cues) --
 
     def add(self, cue: Cue) -> Iterator[Cue]:
         if cue.duration_ms <= 0 and not isinstance(cue, Chapter):
@@ -254,10 +255,10 @@ class _Builder:
         for step in steps:
             if self.applies(step, ctx):
                 self.running.append(step)
-                yield from getattr(self, f"do_{type(step).__name__}")(step, ctx)
+                yield from _DO[type(step)](self, step, ctx)
                 self.running.pop()
 
-    def do_ChapterStep(self, step: r.ChapterStep, ctx: _Context) -> Iterator[Cue]:
+    def do_chapter(self, step: r.ChapterStep, ctx: _Context) -> Iterator[Cue]:
         first = not self.chapter
         self.new_step()
         self.chapter = self.render(step.title, ctx)
@@ -265,7 +266,7 @@ class _Builder:
         if not first:
             yield from self.chime("step")
 
-    def do_SayStep(self, step: r.SayStep, ctx: _Context) -> Iterator[Cue]:
+    def do_say(self, step: r.SayStep, ctx: _Context) -> Iterator[Cue]:
         text = step.text
         if ctx.round > 1 and step.again is not None:
             text = step.again
@@ -279,13 +280,13 @@ class _Builder:
         if step.ready is not None:  # the user's own time: neither pace nor --length changes the longest wait
             yield from self.add(Pause(duration_ms=round(self.seconds(step.ready) * 1000), self_paced=True))
 
-    def do_PauseStep(self, step: r.PauseStep, ctx: _Context) -> Iterator[Cue]:
+    def do_pause(self, step: r.PauseStep, ctx: _Context) -> Iterator[Cue]:
         return self.pause(self.seconds(step.seconds) * 1000 / self.settings.pace, flexible=True)
 
-    def do_ChimeStep(self, step: r.ChimeStep, ctx: _Context) -> Iterator[Cue]:
+    def do_chime(self, step: r.ChimeStep, ctx: _Context) -> Iterator[Cue]:
         return self.chime(step.kind)
 
-    def do_RepeatStep(self, step: r.RepeatStep, ctx: _Context) -> Iterator[Cue]:
+    def do_repeat(self, step: r.RepeatStep, ctx: _Context) -> Iterator[Cue]:
         n, beat_ms = self.count(step.count), self.seconds(step.tempo) * 1000 / self.settings.pace
         style = "count" if step.style == "tick" and not self.settings.chimes else step.style
         if style == "silent":
@@ -299,7 +300,7 @@ class _Builder:
                 yield from self.chime("tick")
             yield from self.pause(max(0.0, beat_ms - used), flexible=False)
 
-    def do_HoldStep(self, step: r.HoldStep, ctx: _Context) -> Iterator[Cue]:
+    def do_hold(self, step: r.HoldStep, ctx: _Context) -> Iterator[Cue]:
         hold_ms = self.seconds(step.seconds) * 1000  # a hold is a promise in seconds: pace never changes it
         start_ms = CHIME_MS["hold"] if self.settings.chimes else 0
         yield from self.chime("hold")
@@ -314,16 +315,16 @@ class _Builder:
         if step.style == "countdown" or not self.settings.chimes:
             yield from self.say(self.render(step.release, ctx), role="countdown")
 
-    def do_LoopStep(self, step: r.LoopStep, ctx: _Context) -> Iterator[Cue]:
+    def do_loop(self, step: r.LoopStep, ctx: _Context) -> Iterator[Cue]:
         total = self.count(step.count)
         for n in range(1, total + 1):
             yield from self.run(step.steps, ctx.child(vars={"n": str(n), "count": str(total)}, round=n))
 
-    def do_ForEachStep(self, step: r.ForEachStep, ctx: _Context) -> Iterator[Cue]:
+    def do_for_each(self, step: r.ForEachStep, ctx: _Context) -> Iterator[Cue]:
         for item in step.items:
             yield from self.run(step.steps, ctx.child(vars={step.var: self.render(item, ctx)}))
 
-    def do_PerSideStep(self, step: r.PerSideStep, ctx: _Context) -> Iterator[Cue]:
+    def do_per_side(self, step: r.PerSideStep, ctx: _Context) -> Iterator[Cue]:
         assert self.routine.sides is not None  # the loader refuses per_side without sides
         sides = self.routine.sides.order(self.settings.options)
         for i, side in enumerate(sides):
@@ -338,6 +339,21 @@ class _Builder:
             yield from self.chime("end")
         else:
             yield from self.say("This is the end of the session.")
+
+
+#: Step type -> the _Builder method that lays it out (every step kind the routine module defines).
+_DO = {
+    r.ChapterStep: _Builder.do_chapter,
+    r.SayStep: _Builder.do_say,
+    r.PauseStep: _Builder.do_pause,
+    r.ChimeStep: _Builder.do_chime,
+    r.RepeatStep: _Builder.do_repeat,
+    r.HoldStep: _Builder.do_hold,
+    r.LoopStep: _Builder.do_loop,
+    r.ForEachStep: _Builder.do_for_each,
+    r.PerSideStep: _Builder.do_per_side,
+}
+
 
 
 def _round_number(accepted: int | str, count: int) -> int:

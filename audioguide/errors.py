@@ -62,3 +62,9 @@ class OutputPathError(ExportError):
 
 class PlaybackError(AudioguideError):
     """Live playback failed (for example, no sound device)."""
+
+
+class Cancelled(AudioguideError):
+    """The caller asked long work (an export) to stop through its cancel token."""
+
+    exit_code = 130

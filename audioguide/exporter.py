@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import ast
 import base64
-import glob
 import io
 import os
 import re
-import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import warnings
 import wave
@@ -46,14 +43,11 @@ from pydub import AudioSegment  # noqa: E402
 from pydub.exceptions import CouldntEncodeError  # noqa: E402
 
 from .errors import ExportError, OutputPathError
+from .files import write_atomic
+from .formats import format_for
+from .progress import CancelToken, Progress, ProgressFn, check_cancel
 from .mixer import Timeline
 from .script import ChapterSpan, Say, Script
-
-#: The audio formats ``export`` writes, as ``--format`` takes them.
-FORMATS: tuple[str, ...] = ("mp3", "m4b", "ogg", "wav")
-
-#: File suffix (lower case) -> format. ``.m4a`` is written as a book too: same container.
-SUFFIXES: dict[str, str] = {".mp3": "mp3", ".m4b": "m4b", ".m4a": "m4b", ".ogg": "ogg", ".wav": "wav"}
 
 #: LAME's quality 5 ("good speed, reasonable quality") instead of ffmpeg's 3:
 #: measured on the default session, 1.54 s instead of 1.84 s to encode, with the
@@ -64,7 +58,7 @@ MP3_ENCODER_ARGS = ("-compression_level", "5")
 COVER_SIZE = 600
 
 #: Called with a short stage description ("encoding mp3") as each stage begins.
-Progress = Callable[[str], None]
+Stage = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -81,29 +75,6 @@ class Metadata:
     """A free-text description (COMM, ©cmt, COMMENT); empty writes none."""
     year: int | None = None
     """Release year (TDRC, saved as TYER in ID3v2.3; ©day; DATE); None writes none."""
-
-
-def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
-    """The format to write ``path`` in: ``fmt`` (from ``--format``) if given, else its suffix.
-
-    A known suffix that disagrees with ``fmt`` is refused rather than writing,
-    say, WAV data into ``out.mp3``.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    choices = ", ".join(FORMATS)
-    if fmt is not None:
-        fmt = fmt.lower()
-        if fmt not in FORMATS:
-            raise OutputPathError(f"unknown format '{fmt}' (choose {choices})")
-        if suffix in SUFFIXES and SUFFIXES[suffix] != fmt:
-            raise OutputPathError(f"{path}: suffix '{suffix}' does not match --format {fmt}")
-        return fmt
-    if suffix not in SUFFIXES:
-        what = f"unknown suffix '{path.suffix}'" if suffix else "no suffix"
-        known = ", ".join(SUFFIXES)
-        raise OutputPathError(f"{path}: {what} (use {known} or --format {choices})")
-    return SUFFIXES[suffix]
 
 
 def check_output(path: str | os.PathLike[str], fmt: str | None = None) -> str:
@@ -126,12 +97,14 @@ def export(
     fmt: str | None = None,
     meta: Metadata,
     bitrate: str = "64k",
-    progress: Progress | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
 ) -> list[Path]:
     """Write ``timeline`` to ``path`` and the ``.vtt``/``.json`` sidecars beside it.
 
-    ``bitrate`` applies to mp3, m4b and ogg. ``progress`` is called with each
-    stage; without it a bar is shown on stderr when stderr is a terminal.
+    ``bitrate`` applies to mp3, m4b and ogg. ``progress`` is called as each
+    stage begins; ``cancel`` is checked then too, until the audio file is in
+    place (``Cancelled`` leaves every previous file untouched).
     Missing parent folders are created. Returns the paths written: audio,
     transcript, script. Raises ``OutputPathError`` (exit 2) for an unusable
     path or format and ``ExportError`` (exit 1, one line) when encoding or
@@ -148,65 +121,23 @@ def export(
         frame_rate=timeline.sample_rate,
         channels=1,
     )
-    with _Stages(progress, _STAGES[kind] + 2) as stage:
+    stage = _Stages(progress, _STAGES[kind] + 2, cancel)
 
-        def write_audio(tmp: Path) -> None:
-            _WRITERS[kind](segment, tmp, meta, script, bitrate, stage)
+    def write_audio(tmp: Path) -> None:
+        _WRITERS[kind](segment, tmp, meta, script, bitrate, stage)
 
-        _guarded(path, kind, lambda: write_atomic(path, write_audio))
-        stage("writing transcript")
-        _guarded(vtt, kind, lambda: write_atomic(vtt, lambda tmp: tmp.write_text(vtt_text(script), encoding="utf-8")))
-        stage("writing script")
-        _guarded(js, kind, lambda: write_atomic(js, lambda tmp: tmp.write_text(script.dumps(), encoding="utf-8")))
+    _guarded(path, kind, lambda: write_atomic(path, write_audio))
+    stage.cancel = None  # the audio is in place: finish its sidecars rather than leave old ones beside it
+    stage("writing transcript")
+    _guarded(vtt, kind, lambda: write_atomic(vtt, lambda tmp: tmp.write_text(vtt_text(script), encoding="utf-8")))
+    stage("writing script")
+    _guarded(js, kind, lambda: write_atomic(js, lambda tmp: tmp.write_text(script.dumps(), encoding="utf-8")))
+    if progress is not None:
+        progress(Progress("done", stage.total, stage.total, "stage"))
     return [path, vtt, js]
 
 
 # -- reusable helpers ---------------------------------------------------------
-
-
-def write_atomic(path: str | os.PathLike[str], write_fn: Callable[[Path], object]) -> Path:
-    """Have ``write_fn(tmp)`` fill a new temp file beside ``path``, then rename it over ``path``.
-
-    The temp file already exists (empty) when ``write_fn`` runs; it may write
-    it, truncate it or have a tool overwrite it. It is fsynced before the
-    rename and the directory after, so a crash leaves either the old file or
-    the complete new one. On any exception the temp file is removed and the
-    exception propagates; ``path`` is untouched.
-    """
-    path = Path(path)
-    _remove_stale_parts(path)
-    # Same directory, so os.replace is an atomic rename on one filesystem;
-    # hidden and random so it never collides with or looks like a real output;
-    # our pid in the name tells a later run whether its writer is still alive.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        write_fn(tmp)
-        fd = os.open(tmp, os.O_RDWR)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
-def _remove_stale_parts(path: Path) -> None:
-    """Delete temp files a killed export left beside ``path`` (their writer's pid is gone)."""
-    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
-        pid = part.name[len(path.name) + 2:].split(".", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            part.unlink(missing_ok=True)
-        except PermissionError:
-            pass  # alive, someone else's
 
 
 def vtt_text(script: Script) -> str:
@@ -260,7 +191,7 @@ def cover_png(title: str) -> bytes:
 # Each fills ``tmp`` completely (audio, then tags) and calls ``stage`` as it goes.
 
 
-def _write_mp3(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+def _write_mp3(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
     stage("encoding mp3")
     _encode(seg, tmp, format="mp3", codec="libmp3lame", bitrate=bitrate, extra=MP3_ENCODER_ARGS)
     stage("tagging mp3")
@@ -301,7 +232,7 @@ def _write_mp3(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bit
     tags.save(tmp, v2_version=3)
 
 
-def _write_m4b(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+def _write_m4b(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
     stage("encoding aac")
     # pydub's extra parameters land after its own input, so a second input
     # (the chapter list) cannot be added there: encode first, then remux.
@@ -336,7 +267,7 @@ def _write_m4b(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bit
     audio.save()
 
 
-def _write_ogg(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+def _write_ogg(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
     stage("encoding ogg")
     _encode(seg, tmp, format="ogg", codec="libvorbis", bitrate=bitrate)
     stage("tagging ogg")
@@ -362,7 +293,7 @@ def _write_ogg(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bit
     audio.save()
 
 
-def _write_wav(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Progress) -> None:
+def _write_wav(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
     stage("writing wav")
     # No tags, no ffmpeg: the live player is checked against these bytes. The
     # stdlib writer, not pydub's: on a write error pydub leaves a wave writer
@@ -483,18 +414,6 @@ def _require_ffmpeg(path: Path) -> None:
         raise ExportError(f"ffmpeg not found: sudo apt-get install ffmpeg (needed to write {path})")
 
 
-def _fsync_dir(directory: Path) -> None:
-    # POSIX makes a rename durable only once its directory is flushed; Windows
-    # cannot open a directory this way and does not need to.
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest font (down to a floor) at which ``title`` wraps into at most 4 lines of ``width``."""
     for size in range(60, 22, -4):
@@ -520,29 +439,14 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, wi
 
 
 class _Stages:
-    """Reports export stages to a callback, or as a tqdm bar on a terminal's stderr."""
+    """Reports each export stage to a progress callback (and checks the cancel token) as it begins."""
 
-    def __init__(self, callback: Progress | None, total: int):
-        self._callback = callback
-        self._bar = None
+    def __init__(self, progress: ProgressFn | None, total: int, cancel: CancelToken | None) -> None:
+        self._progress, self.total, self.cancel = progress, total, cancel
         self._started = 0
-        if callback is None and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, file=sys.stderr, leave=False, bar_format="{desc:<20} {bar} {n_fmt}/{total_fmt}")
 
     def __call__(self, description: str) -> None:
-        if self._callback is not None:
-            self._callback(description)
-        if self._bar is not None:
-            if self._started:
-                self._bar.update(1)  # the previous stage is done
-            self._bar.set_description_str(description)
+        check_cancel(self.cancel)
+        if self._progress is not None:
+            self._progress(Progress(description, self._started, self.total, "stage"))
         self._started += 1
-
-    def __enter__(self) -> "_Stages":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.close()

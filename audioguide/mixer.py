@@ -33,23 +33,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-# pyloudnorm and scipy.signal take about 0.7 s to import and are only needed to
-# measure loudness or resample: they are imported where used, so that live
-# playback of the bundled voices starts speaking without them.
+# scipy.signal takes about 0.4 s to import and is only needed to resample a
+# voice that does not speak at SAMPLE_RATE: it is imported where used, so that
+# live playback of the bundled voices starts speaking without it.
 
+from . import sounds
 from .engines.base import Speech
 from .errors import MixError
-from .script import Chime, Cue, Say, Script, fmt_clock
-
-#: Every mix is mono, signed 16-bit, at this rate (both bundled voices speak at it).
-SAMPLE_RATE = 22050
-
-
-def ms_to_samples(ms: int, sample_rate: int = SAMPLE_RATE) -> int:
-    """Sample offset of time ``ms``; cue n occupies [ms_to_samples(start), ms_to_samples(end))."""
-    return ms * sample_rate // 1000
+from .loudness import TARGET_LUFS, limit, measure, moving_mean
+from .pcm import SAMPLE_RATE, ms_to_samples, samples_to_ms
+from .script import Chime, Cue, Say, Script
+from .text import fmt_clock
 
 
 @dataclass(frozen=True)
@@ -66,14 +61,6 @@ class Timeline:
     def duration_ms(self) -> int:
         return self.script.total_ms
 
-
-#: Integrated loudness of the voice in a mix (spoken word, mono, for phones).
-TARGET_LUFS = -19.0
-
-#: Highest true peak a prepared segment may reach: below the -1 dBTP delivery
-#: limit, with room for the overshoot a lossy encoder adds (AAC at 64 kbps was
-#: measured adding 1.0 dB on espeak-ng's bright voice; MP3 about 0.1 dB).
-TRUE_PEAK_CEILING_DBTP = -2.5
 
 #: Audio more than this far below the loudest 10 ms of a segment counts as the
 #: engine's silence: low enough to keep soft word endings ("s", "f") and
@@ -96,14 +83,6 @@ TAIL_PAD_MS = 120
 #: run-up before the first sound and the run-out after the last one.
 FADE_MS = 5
 
-#: The limiter's gain reaches each peak over an S-curve of twice this length
-#: (10 ms): smooth enough not to be heard as distortion, quick enough for plosives.
-LIMITER_ATTACK_MS = 5
-
-#: How long the limiter holds its gain reduction after a peak before it
-#: recovers, so that it does not pump between the syllables of one word.
-LIMITER_HOLD_MS = 50
-
 #: Gap between reference sentences when measuring a voice: a typical short
 #: pause between two instructions (silence is gated out of BS.1770 anyway).
 REFERENCE_GAP_MS = 700
@@ -125,17 +104,6 @@ REFERENCE_PASSAGE: tuple[str, ...] = (
     "When you are ready, switch to your other foot.",
 )
 
-_FULL_SCALE = 32768.0  # int16 full scale, as pydub's dBFS uses it
-
-# True peak: 4x oversampling by a Kaiser-windowed sinc (beta 5) with 12 taps per
-# in-between phase, the size of BS.1770-4's 48-tap example filter; flat within
-# 0.02 dB up to 8 kHz at 22050 Hz.
-_TP_HALF = 6
-_TP_DISTANCE = np.array([[0.25], [0.5], [0.75]]) - np.arange(1 - _TP_HALF, _TP_HALF + 1)
-_TP_PHASES = (
-    np.sinc(_TP_DISTANCE) * np.i0(5.0 * np.sqrt(1 - (_TP_DISTANCE / _TP_HALF) ** 2)) / np.i0(5.0)
-)
-"""Row p interpolates x at n + (p+1)/4 from x[n-5], ..., x[n+6]."""
 
 
 def prepare_speech(speech: Speech, gain_db: float) -> np.ndarray:
@@ -155,7 +123,7 @@ def prepare_speech(speech: Speech, gain_db: float) -> np.ndarray:
     # Keep up to `fade` samples of the quiet run-up and run-out so the fades
     # land on near-silence rather than on the first and last phonemes.
     lo, hi = max(first - fade, 0), min(stop + fade, len(x))
-    body = _limit(x[lo:hi] * 10 ** (gain_db / 20))
+    body = limit(x[lo:hi] * 10 ** (gain_db / 20))
     _fade_edges(body, fade)
     out = np.zeros(lead + (stop - first) + tail, np.int16)
     at = lead - (first - lo)
@@ -165,7 +133,7 @@ def prepare_speech(speech: Speech, gain_db: float) -> np.ndarray:
 
 def speech_ms(prepared: np.ndarray) -> int:
     """Milliseconds to reserve for a prepared segment (rounded up, so it always fits)."""
-    return -(-len(prepared) * 1000 // SAMPLE_RATE)
+    return samples_to_ms(len(prepared))
 
 
 def render_cue(cue: Cue, speech: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -224,22 +192,6 @@ def voice_gain_db(speak: Callable[[str], Speech]) -> float:
     return gain
 
 
-def measure(samples: np.ndarray, sample_rate: int) -> tuple[float, float]:
-    """(integrated loudness in LUFS, true peak in dBTP) of mono samples in int16 scale.
-
-    Loudness is ITU-R BS.1770 (pyloudnorm), -inf for silence or audio shorter
-    than one 400 ms gating block; true peak is read at 4x oversampling.
-    """
-    import pyloudnorm
-
-    x = np.asarray(samples, dtype=np.float64) / _FULL_SCALE
-    meter = pyloudnorm.Meter(sample_rate)
-    lufs = meter.integrated_loudness(x) if len(x) >= meter.block_size * sample_rate else -math.inf
-    peak = _true_peaks(x).max() if len(x) else 0.0
-    with np.errstate(divide="ignore"):
-        return float(lufs), float(20 * np.log10(peak))
-
-
 def _place(dst: np.ndarray, cue: Cue, speech: Mapping[str, np.ndarray]) -> None:
     """Write the sound that starts at ``cue`` into the zeroed ``dst``, its exact span."""
     if isinstance(cue, Say):
@@ -247,8 +199,6 @@ def _place(dst: np.ndarray, cue: Cue, speech: Mapping[str, np.ndarray]) -> None:
             raise MixError(f"no speech for {cue.text!r} (at {fmt_clock(cue.start_ms)})")
         sound, what = speech[cue.text], repr(cue.text)
     elif isinstance(cue, Chime):
-        from . import sounds  # imported here: sounds takes SAMPLE_RATE from this module
-
         sound, what = sounds.render(cue.kind), f"the {cue.kind} chime"
     else:
         return  # pauses and chapter marks are silence
@@ -286,40 +236,6 @@ def _sound_bounds(x: np.ndarray) -> tuple[int, int] | None:
     return int(loud[0]), int(loud[-1]) + 1
 
 
-def _true_peaks(x: np.ndarray) -> np.ndarray:
-    """Per sample n: the largest magnitude of x[n] and the 3 points oversampled after it."""
-    windows = sliding_window_view(np.pad(x, (_TP_HALF - 1, _TP_HALF)), 2 * _TP_HALF)
-    # (3, 12) @ (12, n): one row per phase, laid out for a fast max across rows.
-    between = np.abs(_TP_PHASES @ windows.T)
-    return np.maximum(np.abs(x), between.max(axis=0))
-
-
-def _limit(x: np.ndarray) -> np.ndarray:
-    """``x`` under a smooth gain envelope that keeps its true peak at most the ceiling.
-
-    The gain each sample needs is spread by a look-ahead minimum (back over the
-    hold, forward over the attack) and smoothed by two box filters; every box
-    only averages minima whose windows cover the sample, so the envelope never
-    exceeds the gain a sample needs. Audio under the ceiling is returned as is.
-    """
-    # One LSB of headroom: rounding to int16 moves an oversampled point by up to
-    # half an LSB times the interpolator's absolute tap sum (under 2).
-    ceiling = _FULL_SCALE * 10 ** (TRUE_PEAK_CEILING_DBTP / 20) - 1
-    peaks = _true_peaks(x)
-    if peaks.max() <= ceiling:
-        return x
-    need = ceiling / np.maximum(peaks, ceiling)
-    box = ms_to_samples(LIMITER_ATTACK_MS)
-    # Minimum over [n - back, n + ahead]: back reaches one sample further than
-    # the hold because the peak between n-1 and n is charged to n-1.
-    back, ahead = ms_to_samples(LIMITER_HOLD_MS) + 1, 2 * box - 2
-    size = back + ahead + 1
-    gain = moving_min(need, size, origin=back - size // 2, mode="constant", cval=1.0)
-    for _ in range(2):  # trailing boxes: each output averages the `box` minima up to it
-        gain = moving_mean(gain, box, origin=(box - 1) // 2, mode="nearest")
-    return x * gain
-
-
 def _fade_edges(x: np.ndarray, fade: int) -> None:
     """Raised-cosine fade in and out, in place, starting and ending exactly at zero."""
     n = min(fade, len(x) // 2)
@@ -327,37 +243,4 @@ def _fade_edges(x: np.ndarray, fade: int) -> None:
     x[:n] *= ramp
     x[len(x) - n :] *= ramp[::-1]
 
-
-# -- 1-D window filters ---------------------------------------------------------
-# scipy.ndimage's minimum_filter1d and uniform_filter1d, same windows and edge
-# modes (tests/test_mixer.py compares them on random data): importing
-# scipy.ndimage costs 0.3-0.45 s, which every export and every live start paid.
-
-_EDGE_MODES = {"reflect": {"mode": "symmetric"}, "nearest": {"mode": "edge"}}
-
-
-def _padded(x: np.ndarray, size: int, origin: int, mode: str, cval: float) -> np.ndarray:
-    """``x`` extended so that window ``i`` is ``[i, i + size)`` of the result (scipy's placement)."""
-    left = size // 2 + origin
-    edge = _EDGE_MODES.get(mode, {"mode": "constant", "constant_values": cval})
-    return np.pad(x, (left, size - 1 - left), **edge)
-
-
-def moving_min(x: np.ndarray, size: int, origin: int = 0, mode: str = "reflect", cval: float = 0.0) -> np.ndarray:
-    """Minimum over a sliding window, in O(n log size): doubling spans, then two overlapping ones."""
-    if len(x) == 0:
-        return np.array(x, copy=True)
-    out, span = _padded(x, size, origin, mode, cval), 1
-    while span * 2 <= size:
-        out = np.minimum(out[:-span], out[span:])  # out[i] = min of the `2 * span` values from i
-        span *= 2
-    return np.minimum(out[: len(x)], out[size - span : size - span + len(x)])
-
-
-def moving_mean(x: np.ndarray, size: int, origin: int = 0, mode: str = "reflect", cval: float = 0.0) -> np.ndarray:
-    """Mean over a sliding window, from a running sum."""
-    if len(x) == 0:
-        return np.zeros(0)
-    total = np.concatenate(([0.0], np.cumsum(_padded(np.asarray(x, np.float64), size, origin, mode, cval))))
-    return (total[size : size + len(x)] - total[: len(x)]) / size
 

@@ -10,19 +10,18 @@ worked example. Loading either returns a fully checked ``Routine`` or raises
 
 from __future__ import annotations
 
-import difflib
 import re
-import reprlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from . import expressions, sides as side_specs, yamlfile
 from .errors import RoutineError
 from .expressions import Expression, ExpressionError
-from .script import CHIME_MS
+from .script import CHIME_MS, ChimeKind
 from .sides import Sides
+from .text import did_you_mean, fmt_number, oneline, show
 
 BUNDLED_PACKAGE = "audioguide.routines"
 DEFAULT_ROUTINE = "foot-massage"
@@ -30,8 +29,10 @@ DEFAULT_ROUTINE = "foot-massage"
 UNITS = {"seconds", "count"}
 #: Hard limits for any value, declared or literal: beyond these it is a typo.
 LIMITS = {"seconds": (0.0, 3600.0), "count": (0, 1000)}
-REPEAT_STYLES = ("count", "tick", "silent")
-HOLD_STYLES = ("countdown", "chime")
+RepeatStyle = Literal["count", "tick", "silent"]
+HoldStyle = Literal["countdown", "chime"]
+REPEAT_STYLES: tuple[RepeatStyle, ...] = ("count", "tick", "silent")
+HOLD_STYLES: tuple[HoldStyle, ...] = ("countdown", "chime")
 
 #: A duration or count: the name of a declared setting, a literal number, or an
 #: expression of settings and numbers (``"box_side * 2"``, see expressions.py).
@@ -84,28 +85,6 @@ def check_amount(value: Any, unit: str, lo: float, hi: float) -> float | int:
     return value if unit == "count" else float(value)
 
 
-def fmt_number(x: float | int) -> str:
-    if isinstance(x, int) and not -10**300 < x < 10**300:
-        return "a number with over 300 digits"  # float(x) would overflow
-    if abs(x) >= 1e15:
-        return f"{float(x):g}"
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-_SHOW = reprlib.Repr()
-_SHOW.maxstring = _SHOW.maxother = 60
-
-
-def show(value: Any) -> str:
-    """``repr(value)`` for a message: short, one line, and safe for any value a YAML file can hold."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return fmt_number(value)
-    try:
-        return _SHOW.repr(value)
-    except ValueError:  # an int too long to print, deep inside a list
-        return type(value).__name__
-
-
 # -- steps ---------------------------------------------------------------------
 
 
@@ -137,7 +116,7 @@ class PauseStep(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class ChimeStep(Step):
-    kind: str
+    kind: ChimeKind
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,7 +130,7 @@ class RepeatStep(Step):
 
     count: Amount
     tempo: Amount
-    style: str = "count"
+    style: RepeatStyle = "count"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,7 +138,7 @@ class HoldStep(Step):
     """Hold for ``seconds`` (a fixed time), ended by a countdown or a release chime."""
 
     seconds: Amount
-    style: str = "chime"
+    style: HoldStyle = "chime"
     release: str = "And release."
     """Spoken at the end when chimes are off or with a countdown."""
 
@@ -196,7 +175,10 @@ class PerSideStep(Step):
 
 @dataclass(frozen=True)
 class Routine:
+    """A validated routine: what ``load_routine`` returns and the compiler lays out."""
+
     name: str
+    """The routine's name: its file stem (``foot-massage``)."""
     title: str
     description: str
     options: dict[str, OptionSpec]
@@ -205,7 +187,6 @@ class Routine:
     display: str = ""
     """How messages name the routine's file."""
     artist: str = "audioguide"
-    extra: dict[str, Any] = field(default_factory=dict)
     sides: Sides | None = None
     """What ``per_side`` repeats over; None when the routine declares no sides."""
 
@@ -228,7 +209,7 @@ def locate(ref: str | None) -> tuple[Path, str]:
     if ref in bundled_names():
         return Path(str(resources.files(BUNDLED_PACKAGE) / f"{ref}.yaml")), f"{ref}.yaml"
     known = ", ".join(bundled_names())
-    raise RoutineError(f"unknown routine {show(ref)}{_suggest(ref, tuple(bundled_names()))}: no such file, "
+    raise RoutineError(f"unknown routine {show(ref)}{did_you_mean(ref, tuple(bundled_names()))}: no such file, "
                        f"and the bundled routines are: {known}")
 
 
@@ -260,7 +241,7 @@ class _Validator:
         self.sides: Sides | None = None
 
     def fail(self, path: str, message: str) -> RoutineError:
-        return RoutineError(yamlfile.oneline(f"{self.doc.where(path)}: {message}"))
+        return RoutineError(oneline(f"{self.doc.where(path)}: {message}"))
 
     # -- generic shape checks --
 
@@ -270,7 +251,7 @@ class _Validator:
         for key in value:
             if key not in required + optional:
                 raise self.fail(f"{path}.{key}" if path else str(key),
-                                f"unknown key{_suggest(key, required + optional) or self.comma_hint(value, key, path)}")
+                                f"unknown key{did_you_mean(key, required + optional) or self.comma_hint(value, key, path)}")
         for key in required:
             if key not in value:
                 raise self.fail(path, f"missing required key {key!r}")
@@ -480,7 +461,7 @@ class _Validator:
         if isinstance(value, str):
             spec = self.settings.get(value)
             if spec is None:
-                raise self.fail(path, f"unknown setting {show(value)}{_suggest(value, tuple(self.settings))}")
+                raise self.fail(path, f"unknown setting {show(value)}{did_you_mean(value, tuple(self.settings))}")
             if spec.unit != unit:
                 raise self.fail(path, f"setting {value!r} is a {spec.unit} setting; this needs {unit}")
             if spec.min < lo:
@@ -501,7 +482,7 @@ class _Validator:
             if name in self.settings:
                 continue
             what = "an option, not a setting" if name in self.options else "not a setting"
-            raise self.fail(path, f"{name!r} in {expr.text!r} is {what}{_suggest(name, tuple(self.settings))}")
+            raise self.fail(path, f"{name!r} in {expr.text!r} is {what}{did_you_mean(name, tuple(self.settings))}")
         expr = replace(expr, where=self.doc.where(path), unit=unit, lo=lo)
         defaults = {k: spec.default for k, spec in self.settings.items()}
         try:
@@ -517,7 +498,7 @@ class _Validator:
             if var[:1].isupper():
                 var = var[0].lower() + var[1:]
             if var not in scope:
-                raise self.fail(path, f"unknown name {{{match.group(1)}}} in text{_suggest(var, tuple(scope))}")
+                raise self.fail(path, f"unknown name {{{match.group(1)}}} in text{did_you_mean(var, tuple(scope))}")
         return text
 
     def when(self, raw: Any, path: str, loops: frozenset) -> tuple:
@@ -541,7 +522,7 @@ class _Validator:
                     if v not in self.options[key].choices:
                         raise self.fail(f"{path}.{key}", f"must be one of {', '.join(self.options[key].choices)}, got {show(v)}")
             else:
-                raise self.fail(f"{path}.{key}", f"unknown option{_suggest(str(key), tuple(self.options) + tuple(loops))}")
+                raise self.fail(f"{path}.{key}", f"unknown option{did_you_mean(str(key), tuple(self.options) + tuple(loops))}")
             out.append((key, values))
         return tuple(out)
 
@@ -566,7 +547,3 @@ def _kind(value: Any) -> str:
         return "nothing"
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(type(value), type(value).__name__)
 
-
-def _suggest(word: Any, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
+
+from .text import fmt_clock
+
+ChimeKind = Literal["step", "hold", "release", "tick", "end"]
+"""The generated sounds (``sounds.py`` renders each)."""
+Role = Literal["instruction", "count", "countdown"]
+"""What a spoken line is: an instruction (what ``r`` repeats in play), a counted beat or a countdown number."""
+Timing = Literal["estimated", "measured"]
+"""Whether speech lengths in a script are guessed from the text or measured on real audio."""
 
 #: Length in ms of each generated sound. The compiler times scripts with these
 #: and ``sounds.py`` renders each kind to exactly this length.
-CHIME_MS: dict[str, int] = {
+CHIME_MS: dict[ChimeKind, int] = {
     "step": 1600,  # a new step begins: two rising notes
     "hold": 600,  # start holding now: one short mid note
     "release": 1000,  # let go now: one soft falling note
@@ -52,7 +61,7 @@ class Say(Cue):
     """Speak ``text``. ``duration_ms`` is estimated until real speech is measured."""
 
     text: str
-    role: str = "instruction"
+    role: Role = "instruction"
     """``instruction`` (what ``r`` repeats in play), ``count`` or ``countdown``."""
 
     type = "say"
@@ -74,7 +83,7 @@ class Pause(Cue):
 class Chime(Cue):
     """A generated sound of ``kind`` (one of ``CHIME_MS``)."""
 
-    kind: str
+    kind: ChimeKind
 
     type = "chime"
 
@@ -93,6 +102,8 @@ CUE_TYPES: dict[str, type[Cue]] = {c.type: c for c in (Say, Pause, Chime, Chapte
 
 @dataclass(frozen=True)
 class ChapterSpan:
+    """One chapter of a session: its title and the span [start_ms, end_ms) it covers."""
+
     title: str
     start_ms: int
     end_ms: int
@@ -106,7 +117,7 @@ class Script:
     """The routine's name (its file stem)."""
     title: str
     cues: tuple[Cue, ...]
-    timing: str = "estimated"
+    timing: Timing = "estimated"
     """``estimated`` (speech lengths guessed from text) or ``measured`` (real audio)."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Resolved settings and options that produced this script, for the record."""
@@ -194,10 +205,3 @@ def relay(script: Script, duration_of) -> Script:
         t += d
     return replace(script, cues=tuple(cues))
 
-
-def fmt_clock(ms: int) -> str:
-    """``ms`` as ``M:SS`` (or ``H:MM:SS``)."""
-    s = ms // 1000
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -8,7 +8,6 @@ a file that ``--timings`` accepts unchanged.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -17,7 +16,8 @@ import yaml
 
 from . import yamlfile
 from .errors import SettingsError
-from .routine import Routine, fmt_number, show
+from .routine import Routine
+from .text import close_matches, fmt_number, oneline, show
 
 #: Named paces: a factor on speaking rate and on the pauses between instructions.
 PACES = {"slow": 0.8, "normal": 1.0, "fast": 1.25}
@@ -77,17 +77,17 @@ def resolve(
         s = _apply_timings_file(routine, s, Path(timings), str(timings))
     for item in sets:
         key, sep, raw = item.partition("=")
-        where = f"--set {yamlfile.oneline(item)}"
+        where = f"--set {oneline(item)}"
         if not sep or not key.strip():
             raise SettingsError(f"{where}: expected KEY=VALUE, for example --set tender_hold=20")
         s = _apply(routine, s, key.strip(), _scalar(raw.strip()), where)
     if pace is not None:
-        s = replace(s, pace=parse_pace(pace, yamlfile.oneline(f"--pace {pace}")))
+        s = replace(s, pace=parse_pace(pace, oneline(f"--pace {pace}")))
     if length is not None:
-        s = replace(s, length_ms=parse_length(_scalar(str(length)), yamlfile.oneline(f"--length {length}")))
+        s = replace(s, length_ms=parse_length(_scalar(str(length)), oneline(f"--length {length}")))
     for name, value in (options or {}).items():
         if value is not None:
-            s = _apply(routine, s, name, value, yamlfile.oneline(f"--{name.replace('_', '-')} {value}"))
+            s = _apply(routine, s, name, value, oneline(f"--{name.replace('_', '-')} {value}"))
     if chimes is not None:
         s = replace(s, chimes=chimes)
     return s
@@ -144,7 +144,7 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str) -> S
             raise SettingsError(f"{where}: must be true or false, got {show(value)}")
         return replace(s, chimes=value)
     known = list(routine.settings) + list(routine.options) + list(GLOBAL_KEYS)
-    close = difflib.get_close_matches(key, known, n=1)
+    close = close_matches(key, known)
     hint = f" (did you mean {close[0]!r}?)" if close else "; see: audioguide timings"
     raise SettingsError(f"{where}: unknown setting {show(key)} for routine {routine.name!r}{hint}")
 
@@ -156,7 +156,7 @@ def _apply_timings_file(routine: Routine, s: Settings, path: Path, display: str)
     if not isinstance(doc.data, dict):
         raise SettingsError(f"{doc.where('')}: must be a mapping of setting: value, like 'tender_hold: 20'")
     for key, value in doc.data.items():
-        s = _apply(routine, s, str(key), value, yamlfile.oneline(doc.where(str(key))))
+        s = _apply(routine, s, str(key), value, oneline(doc.where(str(key))))
     return s
 
 

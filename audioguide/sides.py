@@ -16,10 +16,11 @@ schema before sides existed (see /work/coord/ROUTINE-SCHEMA.md and README
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+
+from .text import did_you_mean
 
 Fail = Callable[[str, str], Exception]
 
@@ -78,7 +79,7 @@ def validate(raw: Any, options: Mapping[str, Any], fail: Fail) -> Sides:
         raise fail("sides", "must be a mapping like {names: [right, left], which: hands, first: first_hand}")
     for key in raw:
         if key not in ("names", "which", "first"):
-            raise fail(f"sides.{key}", f"unknown key{_suggest(key, ('names', 'which', 'first'))}")
+            raise fail(f"sides.{key}", f"unknown key{did_you_mean(key, ('names', 'which', 'first'))}")
     names = raw.get("names")
     if not isinstance(names, list) or len(names) < 2:
         raise fail("sides.names" if "names" in raw else "sides", "needs names: a list of two or more sides, like [right, left]")
@@ -111,7 +112,7 @@ def _check_options(sides: Sides, options: Mapping[str, Any], fail: Fail, *, decl
         path = f"sides.{role}" if declared else f"options.{option}"
         if not isinstance(option, str) or option not in options:
             raise fail(path, f"must name one of the routine's options ({', '.join(options) or 'it has none'}), "
-                             f"got {repr(option)}{_suggest(option, tuple(options))}")
+                             f"got {repr(option)}{did_you_mean(option, tuple(options))}")
         choices = options[option].choices
         for i, choice in enumerate(choices):
             if choice in sides.names:
@@ -119,13 +120,8 @@ def _check_options(sides: Sides, options: Mapping[str, Any], fail: Fail, *, decl
             if role == "first":
                 raise fail(f"options.{option}.choices[{i}]", f"{choice!r} is not a side ({listed}): "
                                                              f"every choice of the option that picks the first side must be a side")
-            close = _suggest(choice, sides.names)
+            close = did_you_mean(choice, sides.names)
             if close:
                 raise fail(f"options.{option}.choices[{i}]", f"{choice!r} is not a side ({listed}){close}")
         if role == "which" and not any(c in sides.names for c in choices):
             raise fail(path, f"option {option!r} picks no side: none of its choices ({', '.join(choices)}) is a side ({listed})")
-
-
-def _suggest(word: Any, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -6,7 +6,7 @@ attack (soft, no click) and its own exponential decay (high partials die first,
 as in a struck object). The whole sound fades out to exactly zero at its end.
 
 Levels are fixed and balanced against the voice, which the mixer puts at
-``mixer.TARGET_LUFS`` (-19 LUFS): the signals sit 3-6 LU below it, the
+``loudness.TARGET_LUFS`` (-19 LUFS): the signals sit 3-6 LU below it, the
 repetition tick far below, and every sound's true peak under ``PEAK_CEILING_DBTP``.
 Rendering scales the synthesized sound to its level: with gains measured once
 for the mix's sample rate, and measured afresh for any other rate.
@@ -20,11 +20,13 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import MixError
-from .mixer import SAMPLE_RATE, ms_to_samples
+from .loudness import measure
+from .pcm import SAMPLE_RATE, ms_to_samples
 from .script import CHIME_MS
 
-#: No sound's true peak exceeds this: well under the voice's -1.5 dBTP ceiling,
-#: so a chime never becomes the loudest thing in a session.
+#: No sound's true peak exceeds this: under the voice's -2.5 dBTP ceiling
+#: (``loudness.TRUE_PEAK_CEILING_DBTP``), so a chime never becomes the loudest
+#: thing in a session.
 PEAK_CEILING_DBTP = -3.0
 
 #: Partials never come closer to the Nyquist frequency than this fraction of the
@@ -123,8 +125,6 @@ _MEASURED_GAIN_DB = {
 
 def level_gain_db(kind: str, full_scale: np.ndarray, sample_rate: int) -> float:
     """The gain that puts a full-scale rendering of ``kind`` at its level, under the peak ceiling."""
-    from .mixer import measure
-
     n = len(full_scale)
     # Pad to one 400 ms gating block: the tick is shorter than the block a
     # loudness meter would see it in.

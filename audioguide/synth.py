@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 from typing import Iterable
 
 from .cache import SpeechCache, speech_key
 from .engines.base import Engine, Speech
 from .errors import EngineError, UnknownEngineError
+from .progress import CancelToken, Progress, ProgressFn, check_cancel
+from .text import first_line
 
 _SHOWN_TEXT = 60
 """How much of a failing text an error message quotes."""
@@ -59,28 +60,26 @@ class Synthesizer:
         speech = self._cached(key)
         return speech if speech is not None else self._synthesize(key, text)
 
-    def speak_all(self, texts: Iterable[str], progress: bool = True) -> dict[str, Speech]:
+    def speak_all(self, texts: Iterable[str], progress: ProgressFn | None = None,
+                  cancel: CancelToken | None = None) -> dict[str, Speech]:
         """Speech for every distinct text, in first-seen order.
 
-        A progress bar goes to stderr only if ``progress`` is set, stderr is a
-        terminal, and at least one text is not in the cache.
+        ``progress`` hears ``Progress("speaking (ENGINE)", done, total, "line")`` before
+        the first and after each line the engine synthesizes (cache hits are
+        not counted: a warm run reports nothing). ``cancel`` is checked before
+        each of those lines (``Cancelled``); what was spoken stays cached.
         """
         keys = {text: self.key(text) for text in texts}
         found = {text: self._cached(key) for text, key in keys.items()}
         missing = [text for text, speech in found.items() if speech is None]
-        bar = None
-        if progress and missing and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(missing), desc=f"speaking ({self.engine.name})", unit="line", file=sys.stderr)
-        try:
-            for text in missing:
-                found[text] = self._synthesize(keys[text], text)
-                if bar is not None:
-                    bar.update()
-        finally:
-            if bar is not None:
-                bar.close()
+        stage = f"speaking ({self.engine.name})"
+        for done, text in enumerate(missing):
+            if progress is not None:
+                progress(Progress(stage, done, len(missing), "line"))
+            check_cancel(cancel)
+            found[text] = self._synthesize(keys[text], text)
+        if progress is not None and missing:
+            progress(Progress(stage, len(missing), len(missing), "line"))
         return found
 
     def speak_ahead(self, texts: Iterable[str], ahead: int = 2) -> SpeakAhead:
@@ -108,8 +107,7 @@ class Synthesizer:
         except UnknownEngineError:
             raise  # A bad --voice is the user's input, not this text's fault.
         except Exception as error:
-            reason = (str(error).splitlines() or [type(error).__name__])[0]
-            raise EngineError(f'{self.engine.name} failed on "{_shorten(text)}": {reason}') from error
+            raise EngineError(f'{self.engine.name} failed on "{_shorten(text)}": {first_line(error)}') from error
         if self.cache is not None:
             self.cache.put(key, speech)
         return speech

@@ -20,6 +20,8 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .text import oneline
+
 #: Routines and timings are a few KB; anything this big is a mistake, not a routine.
 MAX_BYTES = 1_000_000
 #: The bundled foot massage nests 13 levels and holds about 600 values.
@@ -27,13 +29,6 @@ MAX_DEPTH = 50
 MAX_NODES = 20_000
 #: Integers beyond this are typos (and Python cannot print ints over 4300 digits).
 MAX_INT = 10**100
-
-
-def oneline(text: str) -> str:
-    """``text`` with control characters (newlines, tabs ...) escaped, so a message stays one line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class _NoAliasLoader(yaml.SafeLoader):

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from audioguide.synth import make_synthesizer
-from audioguide import mixer, session
+from audioguide import mixer, pipeline
 from audioguide.cache import SpeechCache
 
 OUT = Path(__file__).resolve().parent.parent / "audioguide" / "data" / "voice-levels.json"
@@ -18,6 +18,6 @@ BUNDLED = [("piper", "en_US-joe-medium"), ("pyttsx3", "gmw/en-us")]
 levels = {}
 for engine, voice in BUNDLED:
     synth = make_synthesizer(engine, voice, 1.0, SpeechCache())
-    levels[session.voice_key(synth)] = round(mixer.voice_gain_db(synth.speak), 2)
+    levels[pipeline.voice_key(synth)] = round(mixer.voice_gain_db(synth.speak), 2)
 OUT.write_text(json.dumps(levels, indent=2) + "\n")
 print(OUT.read_text())

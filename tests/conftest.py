@@ -1,8 +1,10 @@
-"""Shared fixtures: every test gets its own empty speech cache."""
+"""Shared fixtures: every test gets its own empty speech cache; fakes register with undo."""
 
 from __future__ import annotations
 
 import pytest
+
+from fakes import register_engine  # noqa: F401  (a fixture for every test file)
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ from audioguide.cache import SpeechCache, speech_key
 from audioguide.engines.base import Speech
 from audioguide.errors import CacheError
 from audioguide.synth import Synthesizer
+from fakes import FakeEngine
 
 KEY = speech_key("fake", "1", "v", 1.0, "Hello.")
 
@@ -26,24 +27,7 @@ def _speech(n: int = 1000, value: int = 1234, rate: int = 22050) -> Speech:
 
 
 def _temp_files(root: Path) -> list[Path]:
-    return list(root.rglob(".tmp-*"))
-
-
-class CountingEngine:
-    name = "fake"
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def version(self) -> str:
-        return "1"
-
-    def default_voice(self) -> str:
-        return "v"
-
-    def synthesize(self, text: str, *, voice: str, pace: float) -> Speech:
-        self.calls += 1
-        return _speech(len(text) * 10)
+    return list(root.rglob("*.part"))
 
 
 def test_key_covers_every_field():
@@ -117,13 +101,13 @@ def _empty(path: Path) -> None:
 
 @pytest.mark.parametrize("damage", [_flip_pcm_byte, _flip_header_byte, _truncate, _truncate_header, _garbage, _empty])
 def test_damaged_entry_is_a_miss_and_is_synthesized_again(damage):
-    engine = CountingEngine()
+    engine = FakeEngine()
     synth = Synthesizer(engine, cache=SpeechCache())
     good = synth.speak("Hello there.")
     path = synth.cache.path_for(synth.key("Hello there."))
     damage(path)
     again = synth.speak("Hello there.")
-    assert engine.calls == 2 and synth.cache_hits == 0
+    assert len(engine.calls) == 2 and synth.cache_hits == 0
     assert np.array_equal(again.samples, good.samples)
     # Re-synthesizing stored a good entry again.
     assert synth.speak("Hello there.") is not None and synth.cache_hits == 1
@@ -200,13 +184,14 @@ def test_info_and_clear():
     root, entries, size = store.info()
     assert root == store.root and entries == 5
     assert size == sum(store.path_for(key).stat().st_size for key in keys)
-    # A temp file of a writer that died long ago goes; a live writer's stays.
-    stale = store.path_for(keys[0]).parent / ".tmp-dead"
-    live = store.path_for(keys[0]).parent / ".tmp-live"
+    # A temp file of a writer that died goes; a live writer's stays.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    name = store.path_for(keys[0]).name
+    stale = store.path_for(keys[0]).parent / f".{name}.{dead.pid}.0badf00d.part"
+    live = store.path_for(keys[0]).parent / f".{name}.{os.getpid()}.0badf00d.part"
     stale.write_bytes(b"x")
     live.write_bytes(b"x")
-    old = time.time() - 2 * 3600
-    os.utime(stale, (old, old))
     assert store.clear() == 5
     assert store.info()[1:] == (0, 0)
     assert not stale.exists() and live.exists()

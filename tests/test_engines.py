@@ -192,9 +192,7 @@ def test_registry_resolves_and_caches_engines():
         assert "'nope'" in str(caught.value) and "pyttsx3" in str(caught.value) and "piper" in str(caught.value)
 
 
-def test_third_party_engines_register_like_built_ins(monkeypatch):
-    monkeypatch.setattr(engines, "_factories", dict(engines._factories))
-    monkeypatch.setattr(engines, "_instances", {})
+def test_third_party_engines_register_like_built_ins(register_engine):
     made = []
 
     class Broken:
@@ -203,7 +201,7 @@ def test_third_party_engines_register_like_built_ins(monkeypatch):
         def voices(self):
             raise EngineError("broken needs nothing: it is a test")
 
-    engines.register("broken", lambda: made.append(1) or Broken())
+    register_engine("broken", lambda: made.append(1) or Broken())
     assert "broken" in engines.names()
     assert engines.get("broken") is engines.get("broken") and made == [1]
     rows = {name: (installed, detail) for name, installed, detail in engines.describe()}

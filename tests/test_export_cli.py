@@ -10,9 +10,9 @@ import pytest
 from mutagen.id3 import ID3
 
 from audioguide.synth import make_synthesizer
-from audioguide import session
+from audioguide import pipeline
 from audioguide.cache import SpeechCache
-from audioguide.mixer import SAMPLE_RATE, ms_to_samples
+from audioguide.pcm import SAMPLE_RATE, ms_to_samples
 from audioguide.routine import parse_routine
 from audioguide.settings import resolve
 from helpers import TINY_ROUTINE, decoded_ms, ebur128, ffprobe, run_cli
@@ -63,7 +63,7 @@ def test_session_engine_calls_and_measured_times(tiny):
     routine = parse_routine(TINY, name="tiny")
     settings = resolve(routine)
     synth = make_synthesizer("pyttsx3", cache=SpeechCache())
-    timeline = session.build_timeline(routine, settings, synth, progress=False)
+    timeline = pipeline.build_timeline(routine, settings, synth)
     assert synth.engine_calls > 0
     assert len(timeline.samples) == ms_to_samples(timeline.script.total_ms)
     # every spoken cue holds sound, every pause is exact silence
@@ -74,7 +74,7 @@ def test_session_engine_calls_and_measured_times(tiny):
         if cue.type == "say":
             assert np.abs(part.astype(np.int32)).max() > 1000
     again = make_synthesizer("pyttsx3", cache=SpeechCache())
-    rebuilt = session.build_timeline(routine, resolve(routine, sets=["hold=7"]), again, progress=False)
+    rebuilt = pipeline.build_timeline(routine, resolve(routine, sets=["hold=7"]), again)
     assert again.engine_calls == 0
     assert rebuilt.script.total_ms == timeline.script.total_ms + 2 * 5000  # one hold per foot
     assert timeline.sample_rate == SAMPLE_RATE
@@ -83,7 +83,7 @@ def test_session_engine_calls_and_measured_times(tiny):
 def test_wav_export_is_the_exact_timeline(tiny, tmp_path):
     routine = parse_routine(TINY, name="tiny")
     synth = make_synthesizer("pyttsx3")
-    timeline = session.build_timeline(routine, resolve(routine), synth, progress=False)
+    timeline = pipeline.build_timeline(routine, resolve(routine), synth)
     run = run_cli("export", str(tiny), "--engine", "pyttsx3", "-o", str(tmp_path / "t.wav"))
     assert run.returncode == 0, run.stderr
     import wave
@@ -130,7 +130,7 @@ def test_exported_loudness_and_true_peak(tmp_path, engine, suffix):
 def test_no_click_at_any_join_of_real_speech(tiny):
     """No sample-to-sample jump above 0.05 of full scale around any cue boundary (see test_mixer)."""
     routine = parse_routine(TINY, name="tiny")
-    timeline = session.build_timeline(routine, resolve(routine), make_synthesizer("pyttsx3"), progress=False)
+    timeline = pipeline.build_timeline(routine, resolve(routine), make_synthesizer("pyttsx3"))
     x = timeline.samples.astype(np.int32)
     for cue in timeline.script:
         for edge in (ms_to_samples(cue.start_ms), ms_to_samples(cue.end_ms)):
@@ -149,7 +149,7 @@ def test_progress_bars_on_a_terminal_and_quiet_otherwise(tiny, tmp_path):
     from helpers import BIN
 
     leader, follower = pty.openpty()
-    # A terminal of 80x24: on a 0x0 pty (what openpty gives) tqdm draws nothing.
+    # A terminal of 80x24, as a user's would be (openpty gives 0x0).
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     proc = subprocess.Popen([str(BIN / "audioguide"), "export", str(tiny), "--engine", "pyttsx3",
                              "-o", str(tmp_path / "t.mp3")], stdout=subprocess.DEVNULL, stderr=follower)
@@ -165,6 +165,6 @@ def test_progress_bars_on_a_terminal_and_quiet_otherwise(tiny, tmp_path):
         seen += chunk
     assert proc.wait() == 0
     text = seen.decode(errors="replace")
-    assert "speaking (pyttsx3)" in text and "%|" in text and "encoding mp3" in text
+    assert "speaking (pyttsx3)" in text and "6/6" in text and "encoding mp3" in text and "[####" in text
     piped = run_cli("export", str(tiny), "--engine", "pyttsx3", "--set", "hold=3", "-o", str(tmp_path / "u.mp3"))
-    assert piped.stderr.count("\n") == 1 and "%|" not in piped.stderr
+    assert piped.stderr.count("\n") == 1 and "[" not in piped.stderr

@@ -22,10 +22,13 @@ from mutagen.oggvorbis import OggVorbis
 from PIL import Image
 from pydub import AudioSegment
 
-from audioguide import exporter
+from audioguide import formats
 from audioguide.errors import ExportError, OutputPathError
-from audioguide.exporter import Metadata, cover_png, export, format_for, vtt_text, write_atomic
-from audioguide.mixer import SAMPLE_RATE, Timeline, ms_to_samples
+from audioguide.exporter import Metadata, cover_png, export, vtt_text
+from audioguide.files import write_atomic
+from audioguide.formats import format_for
+from audioguide.mixer import Timeline
+from audioguide.pcm import SAMPLE_RATE, ms_to_samples
 from audioguide.script import CHIME_MS, Chapter, Chime, Pause, Say, Script, relay
 from helpers import decoded_ms, ffprobe
 
@@ -440,11 +443,13 @@ def test_write_atomic_replaces_only_with_a_complete_file(tmp_path):
 # -- progress and cover ----------------------------------------------------------------
 
 
-def test_progress_callback_sees_each_stage_and_stderr_stays_quiet(timeline, tmp_path, capfd):
-    stages: list[str] = []
-    export(timeline, tmp_path / "s.m4b", meta=META, progress=stages.append)
-    assert stages == ["encoding aac", "adding chapters", "tagging m4b", "writing transcript", "writing script"]
-    export(timeline, tmp_path / "s.ogg", meta=META)  # no callback, stderr not a terminal: silent
+def test_progress_callback_sees_each_stage_and_the_library_never_prints(timeline, tmp_path, capfd):
+    events = []
+    export(timeline, tmp_path / "s.m4b", meta=META, progress=events.append)
+    assert [e.stage for e in events] == ["encoding aac", "adding chapters", "tagging m4b", "writing transcript",
+                                         "writing script", "done"]
+    assert [e.done for e in events] == [0, 1, 2, 3, 4, 5] and {e.total for e in events} == {5}
+    export(timeline, tmp_path / "s.ogg", meta=META)  # no callback: silent
     out, err = capfd.readouterr()
     assert out == "" and err == ""
 
@@ -461,4 +466,4 @@ def test_exporter_errors_share_the_package_base():
     from audioguide.errors import AudioguideError
 
     assert issubclass(ExportError, AudioguideError) and issubclass(OutputPathError, ExportError)
-    assert exporter.FORMATS == ("mp3", "m4b", "ogg", "wav")
+    assert formats.FORMATS == ("mp3", "m4b", "ogg", "wav")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from audioguide import engines
 from audioguide.cli import main
-from helpers import BIN, ToneEngine, run_cli
+from fakes import ToneEngine
+from helpers import BIN, run_cli
 
 TINY = """
 title: Tiny massage
@@ -99,7 +99,7 @@ def test_four_exports_sharing_one_cache_at_once(tiny, tmp_path, isolated_cache):
         assert p.wait(timeout=240) == 0, p.stderr.read().decode()
     digests = {digest(tmp_path / f"run{i}.wav") for i in range(4)}
     assert len(digests) == 1
-    assert not [p for p in isolated_cache.rglob("*") if p.name.startswith(".tmp-")]
+    assert not [p for p in isolated_cache.rglob("*") if p.name.endswith(".part")]
 
 
 def test_missing_encoder_is_one_line_and_keeps_the_old_file(tiny, tmp_path):
@@ -153,14 +153,14 @@ def test_full_disk_in_the_cache_is_a_clear_error_and_the_cache_stays_usable(tiny
     run = subprocess.run(export_cmd(tiny, tmp_path / "s.wav"), capture_output=True, text=True, env=env)
     assert run.returncode == 1
     assert run.stderr.count("\n") == 1 and "No space left" in run.stderr and str(cache) in run.stderr
-    assert not [p for p in cache.rglob("*") if p.name.startswith(".tmp-")]
+    assert not [p for p in cache.rglob("*") if p.name.endswith(".part")]
     (small_disk.path / "filler").unlink()
     run = subprocess.run(export_cmd(tiny, tmp_path / "s.wav"), capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
 
 
-def test_engine_failing_on_one_line_names_that_line(tiny, tmp_path, capsys):
-    engines.register("tone", lambda: ToneEngine(fail_on="Press your heel."))
+def test_engine_failing_on_one_line_names_that_line(tiny, tmp_path, capsys, register_engine):
+    register_engine("tone", lambda: ToneEngine(fail_on="Press your heel."))
     out = tmp_path / "s.wav"
     with pytest.raises(SystemExit) as exit_:
         main(["export", str(tiny), "--engine", "tone", "-o", str(out)])

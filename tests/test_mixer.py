@@ -1,4 +1,4 @@
-"""The mixer: segment preparation, exact cue lengths, click-free joins, loudness.
+"""The mixer: segment preparation, exact cue lengths, click-free joins, the voice's loudness.
 
 Pydub-style: signals are generated (tones, speech-like noise bursts, silence)
 and checked on length, RMS, dBFS and LUFS within a tolerance; no golden files.
@@ -21,24 +21,21 @@ from audioguide import engines, sounds
 from audioguide.engines import piper_engine
 from audioguide.engines.base import Speech
 from audioguide.errors import MixError
+from audioguide.loudness import TARGET_LUFS, TRUE_PEAK_CEILING_DBTP, measure
 from audioguide.mixer import (
     FADE_MS,
     LEAD_PAD_MS,
     REFERENCE_GAP_MS,
     REFERENCE_PASSAGE,
-    SAMPLE_RATE,
     TAIL_PAD_MS,
-    TARGET_LUFS,
-    TRUE_PEAK_CEILING_DBTP,
     Timeline,
-    measure,
     mix,
-    ms_to_samples,
     prepare_speech,
     render_cue,
     speech_ms,
     voice_gain_db,
 )
+from audioguide.pcm import SAMPLE_RATE, ms_to_samples
 from audioguide.script import CHIME_MS, Chapter, Chime, Cue, Pause, Say, Script, relay
 
 FS = 32768  # int16 full scale
@@ -379,32 +376,6 @@ def test_timeline_samples_are_read_only(session, voice):
 # -- loudness -----------------------------------------------------------------
 
 
-def test_measure_a_sine():
-    # BS.1770: a 997 Hz sine peaking at 0 dBFS reads -3.01 LUFS in mono.
-    lufs, peak = measure(tone(997, 3000, -10), SAMPLE_RATE)
-    assert lufs == pytest.approx(-13.01, abs=0.1)
-    assert peak == pytest.approx(-10, abs=0.1)
-
-
-def test_measure_silence_and_a_too_short_signal():
-    assert measure(silence(2000), SAMPLE_RATE) == (-np.inf, -np.inf)
-    assert measure(silence(0), SAMPLE_RATE) == (-np.inf, -np.inf)
-    lufs, peak = measure(tone(440, 300, -6), SAMPLE_RATE)  # shorter than one gating block
-    assert lufs == -np.inf and peak == pytest.approx(-6, abs=0.2)
-
-
-def test_true_peak_sees_between_the_samples():
-    # A quarter-rate sine sampled at +-45 degrees: the samples miss the crest by 3 dB.
-    n = np.arange(SAMPLE_RATE)
-    x = np.sin(2 * np.pi * n / 4 + np.pi / 4) * FS * 10 ** (-6 / 20)
-    ramp = np.sin(np.linspace(0, np.pi / 2, 441)) ** 2  # no edge overshoot
-    x[:441] *= ramp
-    x[-441:] *= ramp[::-1]
-    x = np.rint(x).astype(np.int16)
-    assert 20 * np.log10(np.abs(x).max() / FS) == pytest.approx(-9, abs=0.1)
-    assert measure(x, SAMPLE_RATE)[1] == pytest.approx(-6, abs=0.1)
-
-
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 def test_measure_agrees_with_ffmpeg_ebur128(tmp_path, voice, session):
     samples = mix(session, voice).samples
@@ -479,22 +450,3 @@ def test_the_neural_voice_lands_on_the_target():
 def test_a_silent_voice_cannot_be_levelled():
     with pytest.raises(MixError, match="silence"):
         voice_gain_db(lambda text: Speech(np.zeros(22050, np.int16), SAMPLE_RATE))
-
-
-def test_window_filters_equal_scipy_ndimage():
-    """mixer's numpy window filters are scipy.ndimage's, without its 0.3 s import."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
-    from audioguide.mixer import moving_mean, moving_min
-
-    rng = np.random.default_rng(7)
-    for _ in range(100):
-        x = rng.random(int(rng.integers(1, 3000)))
-        size = int(rng.integers(1, 400))
-        origin = int(rng.integers(0, size)) - size // 2
-        assert np.array_equal(moving_min(x, size, origin, "constant", 1.0),
-                              minimum_filter1d(x, size, origin=origin, mode="constant", cval=1.0))
-        box = int(rng.integers(1, 300))
-        np.testing.assert_allclose(moving_mean(x, box, (box - 1) // 2, "nearest"),
-                                   uniform_filter1d(x, box, origin=(box - 1) // 2, mode="nearest"), rtol=1e-9)
-        np.testing.assert_allclose(moving_mean(x, box), uniform_filter1d(x, box), rtol=1e-9)

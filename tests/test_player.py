@@ -41,10 +41,15 @@ import numpy as np
 import pytest
 
 from alsa_sink import SYSTEM_CONF, AlsaSink
-from audioguide import mixer, player
+from audioguide import mixer
 from audioguide.compiler import compile_script
-from audioguide.mixer import SAMPLE_RATE, ms_to_samples
-from helpers import BIN, TINY_ROUTINE, ToneEngine, run_cli
+from audioguide.pcm import SAMPLE_RATE, ms_to_samples
+from audioguide.play.cues import pick_chapter
+from audioguide.play.feed import Feed
+from audioguide.play.loop import Loop
+from audioguide.play.status import Status
+from fakes import ToneEngine
+from helpers import BIN, TINY_ROUTINE, run_cli
 
 DUP_MS = 110
 LOST_MS = 110
@@ -237,7 +242,7 @@ def test_start_at_plays_from_that_chapter_start_sample(tiny, tmp_path):
 def test_an_unknown_start_at_is_a_usage_error_listing_the_chapters(tiny, isolated_cache):
     run = run_cli("play", str(tiny), "--engine", "pyttsx3", "--start-at", "elbow", input="")
     assert run.returncode == 2
-    assert "'--start-at'" in run.stderr
+    assert "--start-at elbow: no chapter 'elbow'" in run.stderr
     assert '1 "Start", 2 "Right foot", 3 "Left foot", 4 "End"' in run.stderr
     assert not any(isolated_cache.rglob("*.*")), "nothing may be synthesized"
 
@@ -414,42 +419,38 @@ def test_ctrl_c_stops_at_once_restores_the_terminal_and_exits_130(keys_session, 
 
 def test_chapters_are_picked_by_number_title_or_unique_prefix():
     titles = ["Welcome", "Right foot: ankle", "Right foot: sole", "Left foot: ankle"]
-    assert player.pick_chapter(titles, "1") == 0
-    assert player.pick_chapter(titles, "right foot: SOLE") == 2
-    assert player.pick_chapter(titles, "left") == 3
-    assert player.pick_chapter(titles, "wel") == 0
+    assert pick_chapter(titles, "1") == 0
+    assert pick_chapter(titles, "right foot: SOLE") == 2
+    assert pick_chapter(titles, "left") == 3
+    assert pick_chapter(titles, "wel") == 0
     with pytest.raises(ValueError, match="could be \"Right foot: ankle\", \"Right foot: sole\""):
-        player.pick_chapter(titles, "right")
+        pick_chapter(titles, "right")
     with pytest.raises(ValueError, match='no chapter .elbow.; the chapters are: 1 "Welcome", 2'):
-        player.pick_chapter(titles, "elbow")
+        pick_chapter(titles, "elbow")
     with pytest.raises(ValueError, match="there is no chapter 5"):
-        player.pick_chapter(titles, "5")
-
-
-def test_the_player_rate_is_the_mixer_rate():
-    assert player.SAMPLE_RATE == mixer.SAMPLE_RATE
+        pick_chapter(titles, "5")
 
 
 def test_when_synthesis_falls_behind_playback_waits_between_whole_cues(tiny, monkeypatch):
     """A slow engine: buffers stop at cue boundaries, nothing is cut, and together they are the mix."""
-    from audioguide import session
+    from audioguide import pipeline
     from audioguide.routine import load_routine
     from audioguide.settings import defaults
     from audioguide.synth import Synthesizer
 
-    monkeypatch.setattr(session, "voice_gain", lambda synth: -3.0)
+    monkeypatch.setattr(pipeline, "voice_gain", lambda synth: -3.0)
     routine = load_routine(str(tiny))
     settings = defaults(routine)
     synth = Synthesizer(ToneEngine(delay=0.05))
-    feed = player.Feed(routine, settings, synth, compile_script(routine, settings).spoken_texts()).start()
+    feed = Feed(routine, settings, synth, compile_script(routine, settings).spoken_texts()).start()
     sent: list[tuple[int, np.ndarray]] = []
 
     device = _recording_device(sent, stamp=True)
 
-    status = player.Status(feed.cues, compile_script(routine, settings), io.StringIO())
-    player.Player(feed.cues, status, play=device).run()
+    status = Status(feed.cues, compile_script(routine, settings), io.StringIO())
+    Loop(feed.cues, status, play=device).run()
     feed.stop()
-    script, speech = session.exact_script(routine, settings, synth, progress=False)
+    script, speech = pipeline.exact_script(routine, settings, synth)
     timeline = mixer.mix(script, speech.audio)
     assert np.array_equal(np.concatenate([s for _, s in sent]), timeline.samples)
     boundaries = {ms_to_samples(c.start_ms) for c in script.cues} | {len(timeline.samples)}
@@ -461,23 +462,23 @@ def test_when_synthesis_falls_behind_playback_waits_between_whole_cues(tiny, mon
 
 
 def test_an_engine_failing_mid_session_stops_with_its_error_after_what_was_ready(tiny, monkeypatch):
-    from audioguide import session
+    from audioguide import pipeline
     from audioguide.errors import EngineError
     from audioguide.routine import load_routine
     from audioguide.settings import defaults
     from audioguide.synth import Synthesizer
 
-    monkeypatch.setattr(session, "voice_gain", lambda synth: 0.0)
+    monkeypatch.setattr(pipeline, "voice_gain", lambda synth: 0.0)
     routine = load_routine(str(tiny))
     settings = defaults(routine)
-    feed = player.Feed(routine, settings, Synthesizer(ToneEngine(fail_on="left")), compile_script(routine, settings).spoken_texts())
+    feed = Feed(routine, settings, Synthesizer(ToneEngine(fail_on="left")), compile_script(routine, settings).spoken_texts())
     sent = []
 
     device = _recording_device(sent, stamp=False)
 
-    status = player.Status(feed.cues, compile_script(routine, settings), io.StringIO())
+    status = Status(feed.cues, compile_script(routine, settings), io.StringIO())
     with pytest.raises(EngineError, match='tone failed on "Press your left heel.": synthesis backend crashed'):
-        player.Player(feed.start().cues, status, play=device).run()
+        Loop(feed.start().cues, status, play=device).run()
     feed.stop()
     assert sum(map(len, sent)) == feed.cues.end > 0  # everything before the failing line was played
 

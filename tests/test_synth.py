@@ -9,40 +9,9 @@ import numpy as np
 import pytest
 
 from audioguide.cache import SpeechCache
-from audioguide.engines.base import Speech
 from audioguide.errors import EngineError, UnknownEngineError
 from audioguide.synth import Synthesizer
-
-
-class FakeEngine:
-    """10 samples per character, each sample the length of the text; "FAIL" in a text fails."""
-
-    name = "fake"
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.calls: list[str] = []
-        self.delay = delay
-        self._lock = threading.Lock()
-
-    def version(self) -> str:
-        return "fake 1"
-
-    def voices(self):
-        return []
-
-    def default_voice(self) -> str:
-        return "plain"
-
-    def synthesize(self, text: str, *, voice: str, pace: float) -> Speech:
-        with self._lock:
-            self.calls.append(text)
-        time.sleep(self.delay)
-        if "FAIL" in text:
-            raise RuntimeError("the fake engine choked\nsecond line of detail")
-        if voice == "nobody":
-            raise UnknownEngineError("unknown fake voice 'nobody'")
-        n = round(len(text) * 10 / pace)
-        return Speech(samples=np.full(n, len(text), dtype=np.int16), sample_rate=8000)
+from fakes import FakeEngine
 
 
 def _synth(engine: FakeEngine | None = None, **kwargs) -> Synthesizer:
@@ -104,23 +73,44 @@ def test_speak_all_dedupes_keeps_order_and_skips_the_cache_hits():
     engine = FakeEngine()
     synth = _synth(engine)
     synth.speak("b")
-    result = synth.speak_all(["c", "b", "a", "c"], progress=False)
+    result = synth.speak_all(["c", "b", "a", "c"])
     assert list(result) == ["c", "b", "a"]
     assert [len(result[t].samples) for t in result] == [10, 10, 10]
     assert engine.calls == ["b", "c", "a"]
     assert synth.cache_hits == 1
 
 
-def test_progress_bar_only_on_a_terminal_and_only_when_synthesizing(capsys, monkeypatch):
+def test_progress_counts_only_lines_the_engine_speaks_and_nothing_is_printed(capsys):
     synth = _synth()
-    synth.speak_all(["one", "two"])
-    assert capsys.readouterr().err == ""  # not a terminal
-    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    synth.speak_all(["one", "two"])
-    assert capsys.readouterr().err == ""  # all cached: nothing to show
-    synth.speak_all(["one", "three"])
-    captured = capsys.readouterr()
-    assert "speaking (fake)" in captured.err and captured.out == ""
+    events = []
+    synth.speak_all(["one", "two"], progress=events.append)
+    assert [(e.stage, e.done, e.total, e.unit) for e in events] == [
+        ("speaking (fake)", 0, 2, "line"), ("speaking (fake)", 1, 2, "line"), ("speaking (fake)", 2, 2, "line")]
+    events.clear()
+    synth.speak_all(["one", "two"], progress=events.append)
+    assert events == []  # all cached: nothing to report
+    synth.speak_all(["one", "three"], progress=events.append)
+    assert [(e.done, e.total) for e in events] == [(0, 1), (1, 1)]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_set_cancel_token_stops_before_the_next_line_and_keeps_what_was_spoken():
+    import threading
+
+    from audioguide.errors import Cancelled
+
+    engine = FakeEngine()
+    synth = _synth(engine)
+    cancel = threading.Event()
+
+    def progress(event):
+        if event.done == 1:
+            cancel.set()  # asked to stop while the second line is due
+
+    with pytest.raises(Cancelled):
+        synth.speak_all(["a", "b", "c"], progress=progress, cancel=cancel)
+    assert engine.calls == ["a"]
+    assert synth.speak_all(["a"]) and engine.calls == ["a"]  # the spoken line stayed cached
 
 
 def test_speak_ahead_yields_in_order():

@@ -29,8 +29,6 @@ class Voice:
     name: str
     """What ``--voice`` takes."""
     description: str = ""
-    installed: bool = True
-    """False when the voice is known but its files are missing."""
 
 
 class Engine(Protocol):

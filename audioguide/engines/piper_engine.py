@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EngineError, UnknownEngineError
+from ..text import first_line
 from .base import Speech, Voice
 
 BUNDLED_VOICE = "en_US-joe-medium"
@@ -135,6 +136,5 @@ def _load(model: Path, config: Path):
             piper_config = PiperConfig.from_dict(json.load(config_file))
         session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own untyped errors for a bad model
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise EngineError(f"cannot load the piper voice {model}: {reason}") from error
+        raise EngineError(f"cannot load the piper voice {model}: {first_line(error)}") from error
     return PiperVoice(config=piper_config, session=session)

@@ -36,7 +36,6 @@ pyttsx3 2.99 / espeak-ng 1.51, see design/stack-notes.md):
 from __future__ import annotations
 
 import atexit
-import difflib
 import hashlib
 import logging
 import os
@@ -53,14 +52,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EngineError, UnknownEngineError
+from ..text import close_matches
 from .base import Speech, Voice
 
 NORMAL_WPM = 165
 """Words per minute at pace 1.0: calm and clear with espeak-ng."""
 DEFAULT_VOICE = "gmw/en-us"
 """espeak-ng's US English voice (espeak's own default is British ``gmw/en``)."""
-SAMPLE_RATE = 22050
-"""What pyttsx3's espeak driver writes (it hard-codes the WAV header)."""
+ESPEAK_WAV_RATE = 22050
+"""The rate of the WAV files pyttsx3's espeak driver writes (it hard-codes the header)."""
 
 INSTALL_PYTTSX3 = "pyttsx3 is not installed: pip install pyttsx3"
 INSTALL_ESPEAK = "pyttsx3 needs espeak-ng: sudo apt-get install espeak-ng"
@@ -259,7 +259,7 @@ class Pyttsx3Engine:
         """Speak ``text`` at ``NORMAL_WPM * pace`` words per minute."""
         self._check_voice(voice)
         if not text.strip():
-            return Speech(samples=np.zeros(0, dtype=np.int16), sample_rate=SAMPLE_RATE)
+            return Speech(samples=np.zeros(0, dtype=np.int16), sample_rate=ESPEAK_WAV_RATE)
         rate = max(1, round(NORMAL_WPM * pace))
         with _lock:
             driver = _shared_driver()
@@ -274,7 +274,7 @@ class Pyttsx3Engine:
         known = [v.name for v in self.voices()]
         if voice in known:
             return
-        hints = difflib.get_close_matches(voice, known, n=3, cutoff=0.5)
+        hints = close_matches(voice, known, n=3, cutoff=0.5)
         hints += [name for name in (DEFAULT_VOICE, "gmw/en", "gmw/en-gb-x-rp") if name not in hints]
         raise UnknownEngineError(
             f"unknown pyttsx3 voice {voice!r}; try {', '.join(hints[:4])} (all: audioguide voices)"

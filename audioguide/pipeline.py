@@ -1,4 +1,4 @@
-"""A whole session: the stages put together, for the CLI, the player and the benchmark.
+"""A whole session: the stages strung together, for export, live play and the benchmark.
 
 routine + settings --compile (estimated)--> texts --synthesize--> speech
 --prepare (one gain for the voice)--> measured lengths --compile (measured)-->
@@ -19,6 +19,7 @@ from . import mixer
 from .compiler import compile_script
 from .routine import Routine
 from .script import Script
+from .progress import CancelToken, ProgressFn
 from .settings import Settings
 from .synth import Synthesizer
 
@@ -28,10 +29,11 @@ class PreparedSpeech:
     """Every spoken line of a session, trimmed, levelled and measured."""
 
     audio: dict[str, np.ndarray]
-    """text -> samples at mixer.SAMPLE_RATE, ready to place (one gain for the whole voice)."""
+    """text -> samples at pcm.SAMPLE_RATE, ready to place (one gain for the whole voice)."""
 
     @property
     def lengths_ms(self) -> dict[str, int]:
+        """text -> milliseconds its prepared segment needs (what the exact script is compiled with)."""
         return {text: mixer.speech_ms(samples) for text, samples in self.audio.items()}
 
 
@@ -40,11 +42,13 @@ LEVELS = resources.files("audioguide") / "data" / "voice-levels.json"
 
 
 def voice_key(synth: Synthesizer) -> str:
+    """``engine/voice``: how the shipped level table names a voice."""
     return f"{synth.engine.name}/{synth.voice}"
 
 
 @functools.cache
 def shipped_levels() -> dict[str, float]:
+    """voice key -> its measured gain in dB (``data/voice-levels.json``)."""
     return json.loads(LEVELS.read_text())
 
 
@@ -59,21 +63,24 @@ def voice_gain(synth: Synthesizer) -> float:
     return shipped if shipped is not None else mixer.voice_gain_db(synth.speak)
 
 
-def prepare(texts: list[str], synth: Synthesizer, progress: bool = True) -> PreparedSpeech:
+def prepare(texts: list[str], synth: Synthesizer, progress: ProgressFn | None = None,
+            cancel: CancelToken | None = None) -> PreparedSpeech:
+    """Every text spoken (through the cache), trimmed and levelled with the voice's one gain."""
     gain = voice_gain(synth)
-    speech = synth.speak_all(texts, progress=progress)
+    speech = synth.speak_all(texts, progress, cancel)
     return PreparedSpeech({t: mixer.prepare_speech(speech[t], gain) for t in texts})
 
 
-def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progress: bool = True
-                 ) -> tuple[Script, PreparedSpeech]:
+def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> tuple[Script, PreparedSpeech]:
     """The script with measured speech lengths, and the speech it was measured from."""
     texts = compile_script(routine, settings).spoken_texts()
-    speech = prepare(texts, synth, progress)
+    speech = prepare(texts, synth, progress, cancel)
     return compile_script(routine, settings, speech_ms=speech.lengths_ms), speech
 
 
-def build_timeline(routine: Routine, settings: Settings, synth: Synthesizer, progress: bool = True) -> mixer.Timeline:
-    """The whole session as one exact buffer."""
-    script, speech = exact_script(routine, settings, synth, progress)
+def build_timeline(routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None) -> mixer.Timeline:
+    """The whole session as one exact buffer (mono int16 at ``pcm.SAMPLE_RATE``)."""
+    script, speech = exact_script(routine, settings, synth, progress, cancel)
     return mixer.mix(script, speech.audio)

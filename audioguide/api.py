@@ -1,0 +1,205 @@
+"""What each command does, as library calls: the CLI, a web page or a remote call these.
+
+Nothing here prints or exits: results come back as values, failures as
+``AudioguideError`` subclasses with one-line messages (``exit_code`` 2 for bad
+input, 1 for failures at run time), long work reports through a progress
+callback and stops when its cancel token is set. Audio modules (numpy, the
+mixer, the engines) are imported only by the calls that need them, so that
+``audioguide script`` starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Mapping, TextIO
+
+from .compiler import compile_script
+from .errors import SettingsError
+from .progress import CancelToken, ProgressFn
+from .library import RoutineSummary, bundled
+from .routine import Routine, load_routine
+from .script import ChapterSpan
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .play.commands import Action, Commands
+
+#: Where ``export_session`` writes when no output is given: ``build/ROUTINE.FORMAT``.
+DEFAULT_OUTPUT_DIR = Path("build")
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    name: str
+    description: str
+    default: bool
+    """The engine's default voice."""
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """A speech engine, as ``audioguide voices`` lists it."""
+
+    name: str
+    installed: bool
+    auto: bool
+    """What ``--engine auto`` picks."""
+    voices: tuple[VoiceInfo, ...] = ()
+    missing: str = ""
+    """When not installed: the line saying what to install."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What ``export_session`` wrote and made."""
+
+    paths: tuple[Path, ...]
+    """The audio file, its ``.vtt`` transcript and its ``.json`` script, in that order."""
+    title: str
+    duration_ms: int
+    chapters: tuple[ChapterSpan, ...]
+    voice: str
+    """``engine/voice`` that spoke it."""
+    lines_synthesized: int
+    lines_from_cache: int
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    entries: int
+    size_bytes: int
+
+
+def list_routines() -> list[RoutineSummary]:
+    """The bundled routines by name, each with its title, estimated default length and chapters."""
+    return bundled()
+
+
+def timings_text(routine: Routine, settings: Settings | None = None) -> str:
+    """Every setting with its default (or ``settings``' value), range and description, as a timings file."""
+    from .settings import timings_yaml
+
+    return timings_yaml(routine, settings)
+
+
+def default_output(routine: Routine, fmt: str | None = None) -> Path:
+    """``build/ROUTINE.mp3`` (or the given format's suffix), relative to the working folder."""
+    return DEFAULT_OUTPUT_DIR / f"{routine.name}.{fmt or 'mp3'}"
+
+
+def export_session(
+    routine: Routine,
+    settings: Settings,
+    output: str | os.PathLike[str] | None = None,
+    *,
+    fmt: str | None = None,
+    bitrate: str = "64k",
+    engine: str = "auto",
+    voice: str | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Speak, stitch and write one audio file plus its ``.vtt`` and ``.json`` sidecars.
+
+    ``output`` defaults to ``default_output(routine, fmt)``. The path, format
+    and encoder are checked before any synthesis (``OutputPathError``, exit 2;
+    a missing ffmpeg is ``ExportError``). ``progress`` hears the lines being
+    spoken and then each export stage; ``cancel`` stops the work between lines
+    and stages (``Cancelled``), leaving earlier files untouched and the lines
+    spoken so far cached. Raises ``UnknownEngineError`` for an unknown engine or
+    voice, ``EngineError``, ``CacheError``, ``ExportError``.
+    """
+    from . import pipeline
+    from .exporter import Metadata, check_output, export
+    from .synth import make_synthesizer
+
+    path = Path(output) if output is not None else default_output(routine, fmt)
+    check_output(path, fmt)  # a bad path or a missing ffmpeg costs nothing
+    synth = make_synthesizer(engine, voice, settings.pace)
+    timeline = pipeline.build_timeline(routine, settings, synth, progress, cancel)
+    meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
+    written = export(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate, progress=progress, cancel=cancel)
+    script = timeline.script
+    return ExportResult(
+        paths=tuple(written),
+        title=routine.title,
+        duration_ms=script.total_ms,
+        chapters=tuple(script.chapters()),
+        voice=f"{synth.engine.name}/{synth.voice}",
+        lines_synthesized=synth.engine_calls,
+        lines_from_cache=synth.cache_hits,
+    )
+
+
+def play_session(
+    routine: Routine,
+    settings: Settings,
+    *,
+    engine: str = "auto",
+    voice: str | None = None,
+    start_at: str | None = None,
+    commands: Commands | None = None,
+    keymap: Mapping[str, Action] | None = None,
+    stdin: TextIO | None = None,
+    stderr: TextIO | None = None,
+    progress: ProgressFn | None = None,
+) -> Literal["finished", "stopped"]:
+    """Play the session live through the sound card until its end or a quit.
+
+    ``start_at`` names a chapter (number, title or unique prefix; a bad one is
+    ``SettingsError`` listing the chapters). The engine and the sound device
+    are checked before any synthesis (``UnknownEngineError``, exit 2;
+    ``PlaybackError``, exit 1). ``commands`` is the queue input sources post
+    ``play.Command`` values to; keys are read from ``stdin`` when it is a
+    terminal, with ``keymap`` (default: the README's keys). The status goes to
+    ``stderr``. See ``play.play`` for the rest.
+    """
+    from .play import run as play
+    from .synth import make_synthesizer
+
+    chapter = None
+    if start_at is not None:
+        titles = [c.title for c in compile_script(routine, settings).chapters()]
+        try:
+            chapter = play.pick_chapter(titles, start_at)
+        except ValueError as exc:
+            raise SettingsError(f"--start-at {start_at}: {exc}") from None
+    synth = make_synthesizer(engine, voice, settings.pace)  # an unknown engine fails here (exit 2)
+    play.check_device()  # before any synthesis: no sound card should cost nothing
+    return play.play(routine, settings, synth, start_chapter=chapter, commands=commands,
+                     keymap=keymap if keymap is not None else play.DEFAULT_KEYS,
+                     stdin=stdin, stderr=stderr, progress=progress)
+
+
+def list_voices() -> list[EngineInfo]:
+    """Every registered speech engine, whether it is installed, and its voices."""
+    from . import engines
+
+    auto = engines.resolve(engines.AUTO)
+    out = []
+    for name, installed, detail in engines.describe():
+        if not installed:
+            out.append(EngineInfo(name, False, name == auto, missing=str(detail)))
+            continue
+        default = engines.get(name).default_voice()
+        voices = tuple(VoiceInfo(v.name, v.description, v.name == default) for v in detail)  # type: ignore[union-attr]
+        out.append(EngineInfo(name, True, name == auto, voices))
+    return out
+
+
+def cache_info() -> CacheInfo:
+    """Where the speech cache is, how many lines it holds, and their size."""
+    from .cache import SpeechCache
+
+    return CacheInfo(*SpeechCache().info())
+
+
+def clear_cache() -> int:
+    """Delete every cached line of speech; how many were removed."""
+    from .cache import SpeechCache
+
+    return SpeechCache().clear()
+

@@ -1,0 +1,82 @@
+"""Atomic file writes: a file is only ever replaced by a complete new one.
+
+Every output (audio, transcript, script JSON) and every speech cache entry is
+written to a hidden temporary file in the same folder (``.NAME.PID.RANDOM.part``),
+fsynced and renamed into place. The writer's pid in the name lets a later run
+tell a temp file left by a killed writer (removed) from one still being written
+(left alone).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+from pathlib import Path
+from typing import Callable, Iterator
+
+PART_SUFFIX = ".part"
+
+
+def write_atomic(path: str | os.PathLike[str], write_fn: Callable[[Path], object], *, durable: bool = True) -> Path:
+    """Have ``write_fn(tmp)`` fill a new temp file beside ``path``, then rename it over ``path``.
+
+    The temp file already exists (empty) when ``write_fn`` runs; it may write
+    it, truncate it or have a tool overwrite it. It is fsynced before the
+    rename, so a crash leaves either the old file or the complete new one; with
+    ``durable`` the folder is fsynced after the rename too (POSIX makes a
+    rename durable only then; a cache entry whose loss costs one synthesis can
+    skip that). On any exception the temp file is removed and the exception
+    propagates; ``path`` is untouched. Raises OSError from the file system.
+    """
+    path = Path(path)
+    remove_stale_parts(path)
+    # Same directory, so os.replace is an atomic rename on one filesystem;
+    # hidden and random so it never collides with or looks like a real output.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{PART_SUFFIX}")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        write_fn(tmp)
+        fd = os.open(tmp, os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if durable:
+        fsync_dir(path.parent)
+    return path
+
+
+def stale_parts(folder: Path, pattern: str = "*") -> Iterator[Path]:
+    """Temp files in ``folder`` (for targets matching ``pattern``) whose writer's process is gone."""
+    for part in folder.glob(f".{pattern}{PART_SUFFIX}"):
+        pid = part.name[: -len(PART_SUFFIX)].rsplit(".", 2)[-2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            yield part
+        except PermissionError:
+            pass  # alive, someone else's
+
+
+def remove_stale_parts(path: Path) -> None:
+    """Delete temp files a killed writer left beside ``path``."""
+    for part in stale_parts(path.parent, f"{glob.escape(path.name)}.*"):
+        part.unlink(missing_ok=True)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Flush a folder's entries (a rename in it) to disk; a no-op where folders cannot be opened (Windows)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,122 @@
+"""The feed: fills the cue index from the streaming compiler, speech synthesized ahead.
+
+A daemon thread iterates ``compiler.stream_cues`` with a lazy ``speech_ms``
+mapping. Asked for a text, the mapping pulls speech from
+``Synthesizer.speak_ahead`` (which synthesizes the session's texts in order on
+its own worker) until that text is there, prepares it with the voice's one gain
+(``pipeline.voice_gain``: instant for the bundled voices) and returns its
+measured length. So the first cue is known as soon as the first line is
+spoken, and synthesis runs on ahead of playback through the whole session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+
+from ..compiler import stream_cues
+from ..routine import Routine
+from ..settings import Settings
+from ..synth import Synthesizer
+from .cues import CueIndex
+
+#: How many lines the synthesizer may finish ahead of the feed.
+SPEAK_AHEAD = 8
+
+
+class _Stopped(Exception):
+    """The player left: the feed stops."""
+
+
+class _LazyLengths(Mapping):
+    """``speech_ms`` for ``stream_cues``: a text's length once it is synthesized and prepared.
+
+    Texts come from the synthesizer in the order the session first uses them,
+    so asking for the next text pulls just the speech it needs.
+    """
+
+    def __init__(self, feed: Feed, speeches: Iterator) -> None:
+        self.feed = feed
+        self.speeches = speeches
+
+    def __getitem__(self, text: str) -> int:
+        from .. import mixer
+
+        feed = self.feed
+        speech = feed.cues.speech
+        while text not in speech:
+            if feed.stopped.is_set():
+                raise _Stopped
+            try:
+                said, spoken = next(self.speeches)
+            except StopIteration:
+                if feed.stopped.is_set():
+                    raise _Stopped from None
+                # Not among the estimated script's texts: cannot happen (speech
+                # lengths never change the words), but speak it rather than fail.
+                said, spoken = text, feed.synth.speak(text)
+            speech[said] = mixer.prepare_speech(spoken, feed.gain)
+            feed.prepared += 1
+        return mixer.speech_ms(speech[text])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.feed.cues.speech))
+
+    def __len__(self) -> int:
+        return len(self.feed.cues.speech)
+
+
+class Feed:
+    """Builds the exact cues of a session into ``cues`` on a daemon thread, speech synthesized ahead."""
+
+    def __init__(self, routine: Routine, settings: Settings, synth: Synthesizer, texts: list[str]) -> None:
+        self.routine, self.settings, self.synth = routine, settings, synth
+        self.texts = texts
+        """Every distinct spoken text, in order of first use (the estimated script's)."""
+        self.gain = 0.0
+        self.cues = CueIndex()
+        self.prepared = 0
+        """How many texts are spoken and prepared so far."""
+        self.stopped = threading.Event()
+        self.speaker = None
+        self.thread = threading.Thread(target=self._run, name="audioguide-play-feed", daemon=True)
+
+    def start(self) -> Feed:
+        self.speaker = self.synth.speak_ahead(self.texts, ahead=SPEAK_AHEAD)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            # Imported here, while the synthesis worker loads the engine and speaks
+            # the first line; voice_gain is instant for the bundled voices (any
+            # other voice speaks a reference passage once, then it is cached).
+            from .. import pipeline
+
+            self.gain = pipeline.voice_gain(self.synth)
+            lengths = _LazyLengths(self, zip(self.texts, self.speaker))
+            for cue in stream_cues(self.routine, self.settings, lengths):
+                if self.stopped.is_set():
+                    break
+                self.cues.add(cue)
+            self.cues.finish()
+        except _Stopped:
+            self.cues.finish()
+        except BaseException as error:  # handed to the loop, which raises it on its own thread
+            self.cues.finish(error)
+        finally:
+            self.speaker.close()
+
+    def stop(self) -> None:
+        """Stop speaking ahead, and wait for the line being synthesized now.
+
+        Waiting matters: an engine running native code on a worker thread while
+        the interpreter shuts down can crash the process (onnxruntime aborted
+        with "terminate called without an active exception" when Ctrl-C came
+        while piper was loading its voice). The sound is already stopped by
+        then; only the exit waits, for one line at most.
+        """
+        self.stopped.set()
+        if self.speaker is not None:
+            self.speaker.close()  # joins the synthesis worker after its current line
+        self.thread.join(5.0)
