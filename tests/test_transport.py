@@ -1,0 +1,195 @@
+"""The transport, pure: every navigation rule in milliseconds, with no device, clock or sleep."""
+
+from __future__ import annotations
+
+import pytest
+
+from audioguide.pcm import ms_to_samples
+from audioguide.play.commands import Command
+from audioguide.play.cues import CueIndex
+from audioguide.play.transport import BACK_AGAIN_S, VOLUME_RANGE_DB, Play, Transport
+from audioguide.script import Chapter, Pause, Say
+
+
+def session(done: bool = True, steps: int = 4) -> CueIndex:
+    """Chapter "A", then per step: a 1 s instruction and a 1 s pause; chapter "B" before step 2."""
+    cues, t = [Chapter(title="A", step=0)], 0
+    for step in range(steps):
+        if step == 2:
+            cues.append(Chapter(title="B", start_ms=t, step=step))
+        cues.append(Say(text=f"Step {step}.", start_ms=t, duration_ms=1000, step=step))
+        cues.append(Pause(start_ms=t + 1000, duration_ms=1000, step=step, flexible=True))
+        t += 2000
+    index = CueIndex()
+    for cue in cues:
+        index.add(cue)
+    if done:
+        index.finish()
+    return index
+
+
+def s(ms: int) -> int:
+    return ms_to_samples(ms)
+
+
+def act(t: Transport, action: str, at_ms: int, now: float = 100.0, heard_ms: int | None = None) -> str:
+    return t.apply(Command(action), s(at_ms), now, None if heard_ms is None else s(heard_ms))
+
+
+def test_it_plays_from_the_start_to_the_end_in_buffers_of_whole_cues():
+    t = Transport(session())
+    assert t.next() == Play(0, s(8000))
+    t.finished_buffer(s(8000))
+    assert t.next() == "end" and t.state == "finished"
+
+
+def test_pause_keeps_the_exact_sample_and_resume_goes_on_from_it():
+    t = Transport(session())
+    assert t.interrupts(Command("toggle"), s(1200))
+    assert act(t, "toggle", 1234) == "paused at 0:01"
+    assert t.paused and t.position == s(1234) and t.state == "paused"
+    assert not t.interrupts(Command("toggle"), s(1234))  # nothing plays while paused
+    assert act(t, "toggle", 1234) == "resumed at 0:01"
+    assert t.next() == Play(s(1234), s(8000))
+
+
+def test_pause_resume_and_go_are_separate_commands_too():
+    t = Transport(session())
+    assert act(t, "resume", 500) == ""  # not paused: nothing to do
+    act(t, "pause", 500)
+    assert act(t, "pause", 600) == "" and t.position == s(500)
+    assert act(t, "go", 500).startswith("resumed") and not t.paused
+
+
+def test_next_goes_to_the_first_sample_of_the_next_step_and_resumes_a_pause():
+    t = Transport(session())
+    act(t, "pause", 500)
+    act(t, "next", 500)
+    assert not t.paused
+    assert t.next() == Play(s(2000), s(8000)) and t.jumped
+
+
+def test_next_and_back_judge_the_step_by_what_was_heard_not_where_the_drain_ended():
+    t = Transport(session())
+    # Heard at 1.9 s (step 0); the device drained on to 2.1 s (step 1).
+    act(t, "back", 2100, heard_ms=1900)
+    assert t.next().start == 0
+    act(t, "next", 2100, now=200.0, heard_ms=1900)
+    assert t.next().start == s(2000)
+
+
+def test_back_goes_to_this_steps_start_and_twice_quickly_to_the_previous_step():
+    t = Transport(session())
+    act(t, "back", 5500, now=10.0)
+    assert t.next().start == s(4000)
+    act(t, "back", 4300, now=10.0 + BACK_AGAIN_S - 0.01)
+    assert t.next().start == s(2000)
+    act(t, "back", 2300, now=10.0 + 2 * BACK_AGAIN_S - 0.02)  # a third quick press: one more
+    assert t.next().start == 0
+    act(t, "back", 300, now=10.0 + 3 * BACK_AGAIN_S - 0.03)  # never before the first step
+    assert t.next().start == 0
+
+
+def test_back_after_a_while_is_this_step_again():
+    t = Transport(session())
+    act(t, "back", 5500, now=10.0)
+    act(t, "back", 4500, now=10.0 + BACK_AGAIN_S + 0.5)
+    assert t.next().start == s(4000)
+
+
+def test_repeat_in_a_pause_detours_through_the_instruction_and_returns():
+    t = Transport(session())
+    assert t.interrupts(Command("repeat"), s(3500))
+    act(t, "repeat", 3600, heard_ms=3500)  # in step 1's pause
+    first = t.next()
+    assert first == Play(s(2000), s(3000)), "the instruction, and not a sample more"
+    t.finished_buffer(first.stop)
+    assert t.next() == Play(s(3600), s(8000)), "back where playback stopped"
+
+
+def test_repeat_while_the_instruction_plays_restarts_it_without_a_detour():
+    t = Transport(session())
+    act(t, "repeat", 2600, heard_ms=2500)
+    assert t.detour is None and t.next() == Play(s(2000), s(8000))
+
+
+def test_repeat_during_a_repeat_returns_to_the_first_place():
+    t = Transport(session())
+    act(t, "repeat", 3600)
+    t.next()
+    act(t, "repeat", 2400)  # again, while the instruction is being repeated
+    assert t.next() == Play(s(2000), s(3000))
+    t.finished_buffer(s(3000))
+    assert t.next().start == s(3600)
+
+
+def test_repeat_before_anything_was_said_does_nothing_and_stops_nothing():
+    t = Transport(CueIndex())
+    assert not t.interrupts(Command("repeat"), 0)
+    assert act(t, "repeat", 0) == "" and t.position == 0
+
+
+def test_volume_steps_3_db_within_its_range_and_restarts_from_the_played_sample():
+    t = Transport(session())
+    assert act(t, "volume_down", 700) == "volume -3 dB"
+    assert t.volume_db == -3 and t.position == s(700)
+    for _ in range(20):
+        act(t, "volume_up", 700)
+    assert t.volume_db == VOLUME_RANGE_DB[1]
+    assert not t.interrupts(Command("volume_up"), s(700)), "at the top: nothing changes, nothing stops"
+    assert act(t, "volume_up", 900) == "" and t.position == s(700)
+
+
+def test_volume_while_paused_keeps_the_paused_position():
+    t = Transport(session())
+    act(t, "pause", 1500)
+    act(t, "volume_up", 1500)
+    assert t.paused and t.position == s(1500) and t.volume_db == 3
+
+
+def test_quit_stops_where_it_is():
+    t = Transport(session())
+    assert t.interrupts(Command("quit"), 0)
+    act(t, "quit", 2500)
+    assert t.quit and t.state == "stopped"
+
+
+def test_next_past_the_last_step_ends_the_session():
+    t = Transport(session())
+    act(t, "next", 7000)
+    assert t.next() == "end"
+
+
+def test_while_speech_is_behind_it_waits_and_a_pending_step_resolves_later():
+    index = session(done=False, steps=2)
+    t = Transport(index)
+    t.finished_buffer(index.end)
+    assert t.next() == "wait" and t.state == "waiting"
+    act(t, "next", 3000)  # step 2 is not known yet
+    assert t.next() == "wait"
+    index.add(Say(text="Step 2.", start_ms=4000, duration_ms=1000, step=2))
+    assert t.next() == Play(s(4000), s(5000))
+
+
+def test_start_at_a_chapter_waits_for_it_and_ignores_navigation_until_then():
+    index = session(done=False, steps=1)
+    t = Transport(index, start_chapter=1)
+    assert t.next() == "wait"
+    assert not t.interrupts(Command("next"), 0)
+    assert act(t, "next", 0) == "" and t.pending_step is None
+    for cue in session(steps=4).cues[len(index.cues):]:
+        index.add(cue)
+    assert t.next().start == s(4000)
+
+
+def test_a_failed_feed_ends_the_session_where_a_pending_step_cannot_be_reached():
+    index = session(done=False, steps=1)
+    t = Transport(index)
+    act(t, "next", 500)
+    index.finish(RuntimeError("engine died"))
+    assert t.next() == "end"
+
+
+@pytest.mark.parametrize("action", ["toggle", "pause", "suspend", "next", "back", "repeat", "quit"])
+def test_every_command_that_moves_or_stops_playback_interrupts_the_device(action):
+    assert Transport(session()).interrupts(Command(action), s(1500))
