@@ -19,7 +19,7 @@ from .compiler import compile_script
 from .errors import SettingsError
 from .progress import CancelToken, ProgressFn
 from .library import RoutineSummary, bundled
-from .routine import Routine, load_routine
+from .routine import Routine
 from .script import ChapterSpan
 from .settings import Settings
 

@@ -18,7 +18,9 @@ import yaml
 from helpers import run_cli
 
 CORPUS = Path(__file__).parent / "corpus"
-MAX_SECONDS = 2.0
+#: Not a speed goal (those live in scripts/bench): a bound that an unexpanded alias
+#: bomb or a runaway loop would blow by minutes, loose enough for a busy 2-core machine.
+MAX_SECONDS = 15.0
 MAX_COMMITTED_BYTES = 50_000
 DEEP = "[" * 10_000 + "]" * 10_000
 
