@@ -24,6 +24,10 @@ class RoutineError(BadInputError):
     """A routine file cannot be loaded or does not validate."""
 
 
+class GuideError(BadInputError):
+    """A plain-text guide cannot be drafted into a routine (empty, binary, too big, no instructions)."""
+
+
 class SettingsError(BadInputError):
     """A timing, option, pace or length value is unknown or out of range."""
 

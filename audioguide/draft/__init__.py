@@ -1,0 +1,102 @@
+"""Draft a routine from a plain-text how-to: ``draft_routine(guide) -> YAML text``.
+
+Stages (imports point down): ``reading`` (bytes -> title, sections, units),
+``phrases`` (one sentence -> kind, counts, durations, sides), ``build`` (the
+rules -> steps, options, sides, settings), ``emit`` (-> YAML with ``# CHECK:``
+comments). Rule-based and offline; README "Drafting a routine from a guide".
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+from ..errors import AudioguideError, BadInputError, GuideError
+from . import emit, reading
+from .build import TIME_SETTINGS, Drafter
+
+__all__ = ["draft_routine", "read_guide", "MAX_BYTES"]
+
+MAX_BYTES = reading.MAX_BYTES
+
+
+def read_guide(path: str | os.PathLike, display: str | None = None) -> bytes:
+    """The bytes of a guide file, at most ``MAX_BYTES``; GuideError (one line) when it cannot be read."""
+    display = display or str(path)
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise GuideError(f"{display}: is a directory, not a guide")
+        with path.open("rb") as stream:  # never trust st_size: /dev/zero and pipes report 0
+            raw = stream.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise GuideError(f"{display}: no such file") from None
+    except PermissionError:
+        raise GuideError(f"{display}: permission denied") from None
+    except OSError as exc:
+        raise GuideError(f"{display}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise GuideError(f"{display}: more than {MAX_BYTES:,} bytes is too big for a guide")
+    return raw
+
+
+def draft_routine(guide: str | bytes | os.PathLike, *, display: str | None = None) -> str:
+    """A routine (YAML text with ``# CHECK:`` comments) drafted from a plain-text guide.
+
+    ``guide`` is the guide's text (``str``), its raw bytes (an upload), or a path
+    to read. ``display`` names it in messages and in the header comment (default:
+    the path, or ``guide.txt``). The returned routine validates and compiles with
+    its defaults. Raises ``GuideError`` (a ``BadInputError``, one-line message)
+    for an empty, binary, oversized or unreadable guide, or one with no
+    instructions in it.
+    """
+    if isinstance(guide, (str, bytes)) and not isinstance(guide, os.PathLike):
+        display = display or "guide.txt"
+        raw = guide.encode("utf-8") if isinstance(guide, str) else guide
+    else:
+        display = display or str(guide)
+        raw = read_guide(guide, display)
+    text = reading.decode(raw, display)
+    parsed = reading.parse_guide(text)
+    stem = Path(display).stem
+    fallback = re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Routine"
+    drafter = Drafter(parsed, fallback)
+    drafter.run()
+    if drafter.instructions == 0:
+        raise GuideError(f"{display}: no instructions found: no sentence tells the reader to do something "
+                         "(like \"Press your thumb into the sole\")")
+    header = [f"Drafted by `audioguide draft` from {Path(display).name}. Read it through: each",
+              "\"CHECK:\" comment marks a guess to confirm. Then: audioguide script THIS_FILE.yaml"]
+    if not parsed.title:
+        header.append(f"CHECK: the title is made from the file name ({Path(display).name}); the guide has none")
+    if parsed.title_notes[1:]:
+        header.append("CHECK: not used from the title block: " + "; ".join(f'"{n}"' for n in parsed.title_notes[1:]))
+    subtitle = [parsed.title_notes[0].rstrip(".") + "."] if parsed.title_notes else []
+    description = " ".join(subtitle + drafter.description)
+    # The guide's own counts and durations first, then the times the draft had to choose.
+    settings = {k: v for k, v in drafter.settings.items() if k not in TIME_SETTINGS}
+    settings.update((k, v) for k, v in drafter.settings.items() if k in TIME_SETTINGS)
+    text = emit.document(
+        header=header, title=drafter.title(), description=description, options=drafter.options,
+        sides=drafter.sides, settings=settings, setting_checks=drafter.setting_checks, steps=drafter.out,
+    )
+    check_compiles(text, display)
+    return text
+
+
+def check_compiles(text: str, display: str) -> None:
+    """The draft must load and compile for every choice of its options; if not, that is our bug (exit 1)."""
+    from ..compiler import compile_script
+    from ..routine import parse_routine
+    from ..settings import resolve
+
+    try:
+        routine = parse_routine(text, f"draft of {display}", "draft")
+        names = list(routine.options)
+        for values in itertools.product(*(routine.options[n].choices for n in names)):
+            compile_script(routine, resolve(routine, options=dict(zip(names, values))))
+    except BadInputError as exc:
+        raise AudioguideError(f"{display}: the draft does not compile (a bug in audioguide draft, "
+                              f"please report it with the guide): {exc}") from None
