@@ -59,7 +59,7 @@ _SWITCH = re.compile(
     r"[^.;]*?\b(?:to|on|with|for)\s+(?:the|your)\s+other\s+(" + "|".join(SIDE_NOUNS) + r")s?\b", re.I)
 _THEN = re.compile(r",?\s*(?:and\s+)?then\s+$|,\s*$", re.I)
 _REFER_BACK = re.compile(r"^(?:repeat\b|do (?:this|it|that|these|the same|all)\b)", re.I)
-_SLOW = re.compile(r"\b(?:slowly|until|work your way|all the way|whole|entire|around|circles?|circular|each|every|"
+_SLOW = re.compile(r"\b(?:slowly|until|work your way|all the way|whole|entire|circles?|circular|each|every|"
                    r"across|over the|in turn)\b", re.I)
 _EACH = re.compile(r"\b(?:each|every) (?:of your )?(" + "|".join(SERIES) + r")s?\b", re.I)
 _SIDE_WORD = re.compile(r"\b(right|left)\b(?=\s+(?:" + "|".join(SIDE_NOUNS) + r")s?\b)|(?<=\byour )(right|left)\b", re.I)
