@@ -33,7 +33,8 @@ MAX_COUNT, MAX_SECONDS = 100, 600
 
 
 class Drafter(CountRules, SideRules):
-    """Builds a routine from a parsed guide; ``run()`` returns (top-level fields, steps, header comments)."""
+    """Builds a routine from a parsed guide: ``run()`` fills ``out`` (the steps), ``options``, ``sides``,
+    ``settings`` (name -> spec, with ``setting_checks`` for guessed values) and ``description``."""
 
     def __init__(self, guide: Guide, fallback_title: str):
         self.guide = guide
@@ -97,17 +98,17 @@ class Drafter(CountRules, SideRules):
             if section.heading:
                 self.new_chapter(section.heading)
             self.section(section, headed)
-        if self.needs_closing:
-            self.needs_closing = False
 
     def is_intro(self, section: Section, headed: bool) -> bool:
         if self.started:
             return False
         sentences = [s for u in section.units for s in u.sentences]
-        has_action = any(ph.is_instruction(s) and not ph.is_frequency(s) for s in sentences)
+        actions = sum(ph.is_instruction(s) and not ph.is_advice(s) and not ph.is_frequency(s) for s in sentences)
+        if any(u.label or u.kind != "paragraph" for u in section.units if not u.quote):
+            return False
         if headed and section.heading is None:
-            return True  # before the first heading: what the guide is about
-        return not has_action and not any(u.label for u in section.units)
+            return actions < 2  # before the first heading: what the guide is about ("try the steps below")
+        return not actions
 
     def intro(self, section: Section) -> None:
         for unit in section.units:
