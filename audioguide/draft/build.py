@@ -103,7 +103,7 @@ class Drafter(CountRules, SideRules):
         if self.started:
             return False
         sentences = [s for u in section.units for s in u.sentences]
-        actions = sum(ph.is_instruction(s) and not ph.is_advice(s) and not ph.is_frequency(s) for s in sentences)
+        actions = sum(_action(s) for s in sentences)
         if any(u.label or u.kind != "paragraph" for u in section.units if not u.quote):
             return False
         if headed and section.heading is None:
@@ -170,7 +170,7 @@ class Drafter(CountRules, SideRules):
             i += 1
 
     def should_open_chapter(self, unit: Unit, i: int, units: list[Unit]) -> bool:
-        actions = any(ph.is_instruction(s) and not ph.is_advice(s) for s in unit.sentences)
+        actions = any(_action(s) for s in unit.sentences)
         if unit.kind in ("numbered", "bullet"):
             return i == 0 or units[i - 1].kind not in ("numbered", "bullet")
         if not actions:
@@ -178,7 +178,7 @@ class Drafter(CountRules, SideRules):
         return True
 
     def open_derived_chapter(self, unit: Unit) -> None:
-        if not any(ph.is_instruction(s) and not ph.is_advice(s) for s in unit.sentences):
+        if not any(_action(s) for s in unit.sentences):
             self.new_chapter("Closing")
             return
         self.new_chapter(title_from(unit.sentences[0]), derived=True)
@@ -339,3 +339,8 @@ class Drafter(CountRules, SideRules):
             return
         slow = ph.is_slow(text)
         self.add(say(text, self.group, "instruction", then=self.time("slow_time" if slow else "act_time")))
+
+
+def _action(sentence: str) -> bool:
+    """An instruction to do now (not a warning, not "twice a day")."""
+    return ph.is_instruction(sentence) and not ph.is_advice(sentence) and not ph.is_frequency(sentence)

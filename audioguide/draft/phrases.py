@@ -53,7 +53,7 @@ _ADVICE = re.compile(
     r"\b(?:stop|see (?:a|your) \w*\s?(?:doctor|gp|professional|physio\w*|therapist|specialist|nurse|pharmacist)|"
     r"consult|ask your (?:doctor|gp)|talk to your (?:doctor|gp)|seek (?:medical )?(?:help|advice|attention)|"
     r"do not|don't|never|avoid|caution|warning|careful|emergency)\b", re.I)
-_FREQUENCY = re.compile(r"\btimes? (?:a|per|each|every) (?:day|week|night|hour)\b|\b(?:daily|every night|every day)\b", re.I)
+_FREQUENCY = re.compile(r"\b(?:times?|twice|once) (?:a|per|each|every) (?:day|week|night|hour)\b|\b(?:daily|every night|every day)\b", re.I)
 _SWITCH = re.compile(
     r"\b(?:switch|change|swap|move on|go on|continue|repeat|do (?:the same|this|it|that|the whole \w+)|turn|start)\b"
     r"[^.;]*?\b(?:to|on|with|for)\s+(?:the|your)\s+other\s+(" + "|".join(SIDE_NOUNS) + r")s?\b", re.I)
@@ -232,7 +232,7 @@ def core(text: str) -> str:
         text = _MODAL.sub("", text) if re.match(r"you\b", text, re.I) else text
         text = _ADVERB.sub("", text)
         lead = _LEAD_CLAUSE.match(text)
-        if lead and first_word(text[lead.end():]) in VERBS:
+        if lead and first_word(_ADVERB.sub("", text[lead.end():])) in VERBS:
             text = text[lead.end():]
     return text.strip()
 
