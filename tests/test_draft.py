@@ -210,8 +210,10 @@ def test_plain_paragraphs_calf_cramp():
     assert doc["options"]["position"]["choices"] == ["sitting", "standing"]
     assert "You can do this standing" in flat(doc["steps"])[find(doc, "leaning against a wall")][1]["say"]
     assert doc["sides"]["which"] == "legs"
-    assert hold_after(doc, "as long as it takes")["default"] == 30
-    assert '# CHECK: the guide says "for as long as it takes"' in text
+    pulling = flat(doc["steps"])[find(doc, "as long as it takes")][1]
+    assert pulling["say"].endswith("Go on when you're ready.")
+    assert spec(doc, pulling["ready"])["default"] == 30  # self-paced: waits for the go-ahead, at most 30 s
+    assert '# CHECK: the guide says "for as long as it takes": a self-paced step' in text
     assert count_after(doc, "rub the calf")["default"] == 3
     stretch = hold_after(doc, "Hold this for")
     assert stretch["default"] == 30

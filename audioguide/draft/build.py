@@ -311,6 +311,15 @@ class Drafter(CountRules, SideRules):
         series = ph.each_series(text)
         if re.search(r"\bwork your way\b|\bwork along\b|\bmove along\b", text, re.I) and self.work_your_way(text):
             return
+        if seconds is not None and seconds.vague and seconds.replace is None:
+            # "for as long as it takes": a self-paced step that waits for the go-ahead, at most the setting
+            words = ph.name_words(ph.clause_before(text, seconds.start))
+            name = self.setting(words, "seconds", seconds, help=help_text("Longest wait", text, seconds))
+            self.setting_checks[name] = (f'the guide says "{seconds.phrase}": a self-paced step; live play goes on '
+                                         f"at any key, and waits at most {num(seconds.value)} s (an export always does)")
+            self.add(say(f"{text.rstrip('.')}. Go on when you're ready.", self.group, "instruction", ready=name,
+                         source=text))
+            return
         if seconds is not None:
             words = ph.name_words(ph.clause_before(text, seconds.start))
             name = self.setting(words, "seconds", seconds, help=help_text("Seconds", text, seconds))

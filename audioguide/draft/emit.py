@@ -51,8 +51,9 @@ def pairs(node: Node) -> Block:
                 out.append((key, f[key]))
         if "when" in f:
             out.append(("when", Flow(f["when"])))
-        if "then" in f:
-            out.append(("then", f["then"]))
+        for key in ("then", "ready"):
+            if key in f:
+                out.append((key, f[key]))
         return out
     if node.key in ("chapter",):
         return Block([("chapter", f["chapter"])])
