@@ -31,8 +31,9 @@ from .api import (  # noqa: E402
     timings_text,
 )
 from .compiler import compile_script  # noqa: E402
+from .draft import draft_routine, save_draft  # noqa: E402
 from .library import RoutineSummary  # noqa: E402
-from .errors import AudioguideError, BadInputError, Cancelled  # noqa: E402
+from .errors import AudioguideError, BadInputError, Cancelled, GuideError  # noqa: E402
 from .formats import FORMATS  # noqa: E402
 from .play.commands import ACTIONS, Command  # noqa: E402
 from .progress import Progress  # noqa: E402
@@ -53,6 +54,7 @@ __all__ = [
     "Command",
     "EngineInfo",
     "ExportResult",
+    "GuideError",
     "Progress",
     "Routine",
     "RoutineSummary",
@@ -64,6 +66,7 @@ __all__ = [
     "clear_cache",
     "compile_script",
     "default_output",
+    "draft_routine",
     "export_session",
     "fmt_clock",
     "list_routines",
@@ -71,5 +74,6 @@ __all__ = [
     "load_routine",
     "play_session",
     "resolve_settings",
+    "save_draft",
     "timings_text",
 ]

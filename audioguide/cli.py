@@ -130,6 +130,33 @@ def routines() -> None:
         click.echo(textwrap.fill(chapters, width=96, initial_indent="    ", subsequent_indent="    ").replace("\u00a0", " "))
 
 
+@cli.command()
+@click.argument("guide", metavar="GUIDE")
+@click.option("-o", "--output", type=click.Path(), metavar="PATH",
+              help="Write the routine here (atomically) instead of printing it.")
+@click.option("--force", is_flag=True, help="Replace PATH if it already exists (otherwise: refused, exit 2).")
+def draft(guide: str, output: str | None, force: bool) -> None:
+    """Draft a routine from a plain-text how-to (a file, or - for stdin).
+
+    \b
+    Headings become chapters, counts repeats, durations holds, "the other
+    leg" a per-side block, "sit ... or lie ..." an option. Each guess is
+    marked with a "# CHECK:" comment. Then:
+      audioguide script ROUTINE.yaml
+    """
+    from pathlib import Path
+
+    source = click.get_binary_stream("stdin") if guide == "-" else Path(guide)
+    text = ag.draft_routine(source, display="stdin" if guide == "-" else guide)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    path = ag.save_draft(text, output, force=force)
+    checks = text.count("# CHECK:")
+    click.echo(f"wrote {path}: {checks} CHECK comment{'s' * (checks != 1)} to read; then: audioguide script {path}",
+               err=True)
+
+
 def check_bitrate(value: str) -> str:
     match = re.fullmatch(r"(\d+)k", value)
     if not match or not 32 <= int(match.group(1)) <= 320:

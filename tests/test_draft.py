@@ -7,6 +7,7 @@ block); self-foot-massage.txt is a copy of the seed guide.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,10 @@ from audioguide.errors import GuideError
 from audioguide.routine import parse_routine
 from audioguide.script import Say
 from audioguide.settings import resolve
+from helpers import BIN, run_cli
 
 GUIDES = Path(__file__).parent / "data" / "guides"
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
 
 def draft(name: str) -> tuple[str, dict]:
@@ -355,3 +358,64 @@ def test_any_text_drafts_or_fails_with_one_line(parts):
         assert "\n" not in str(exc)
         return
     parse_routine(text)  # (draft_routine also compiled every option; a failure there is not a GuideError)
+
+
+# -- the command ---------------------------------------------------------------
+
+
+def test_cli_prints_writes_and_never_overwrites_silently(tmp_path):
+    guide = str(GUIDES / "hand-massage.txt")
+    printed = run_cli("draft", guide)
+    assert printed.returncode == 0 and printed.stderr == ""
+    assert yaml.safe_load(printed.stdout)["title"] == "Self hand massage for tired hands"
+    target = tmp_path / "new folder" / "hand.yaml"
+    wrote = run_cli("draft", guide, "-o", str(target))
+    assert wrote.returncode == 0, wrote.stderr
+    assert wrote.stdout == "" and f"wrote {target}" in wrote.stderr
+    assert target.read_text() == printed.stdout
+    target.write_text("# my edits\n")
+    refused = run_cli("draft", str(GUIDES / "neck-release.md"), "-o", str(target))
+    assert refused.returncode == 2
+    assert refused.stderr == f"audioguide: error: {target}: already exists; add --force to replace it\n"
+    assert target.read_text() == "# my edits\n"
+    forced = run_cli("draft", str(GUIDES / "neck-release.md"), "-o", str(target), "--force")
+    assert forced.returncode == 0 and "Neck and shoulder release" in target.read_text()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["hand.yaml"], "no temporary files left behind"
+    assert run_cli("script", str(target), "--set", "sides=left").returncode == 0
+
+
+def test_cli_reads_stdin():
+    out = run_cli("draft", "-", input=(GUIDES / "box-breathing.txt").read_text())
+    assert out.returncode == 0 and "title: Box breathing" in out.stdout
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty.txt: is empty"),
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00", "empty.txt: is a binary file, not a plain-text guide"),
+    (b"Nice weather today.\n", "empty.txt: no instructions found"),
+])
+def test_cli_bad_guides_exit_2_with_one_line(tmp_path, content, message):
+    (tmp_path / "empty.txt").write_bytes(content)
+    out = run_cli("draft", "empty.txt", "-o", "out.yaml", cwd=tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith(f"audioguide: error: {message}") and out.stderr.count("\n") == 1
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_cli_bad_paths(tmp_path):
+    missing = run_cli("draft", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 2 and "nope.txt: no such file" in missing.stderr
+    folder = run_cli("draft", str(GUIDES / "calf-cramp.txt"), "-o", str(tmp_path))
+    assert folder.returncode == 2 and "is a directory" in folder.stderr
+
+
+def test_readme_draft_examples_run(tmp_path):
+    section = README[README.index("## Drafting a routine from a guide"):]
+    block = section[section.index("```sh\n") + 6:section.index("```", section.index("```sh\n") + 6)]
+    (tmp_path / "tests").symlink_to(Path(__file__).parent)
+    for line in block.strip().splitlines():
+        command = line.split("  #")[0].strip()
+        assert command.startswith("audioguide ")
+        out = subprocess.run(["bash", "-c", str(BIN) + "/" + command], cwd=tmp_path, capture_output=True, text=True)
+        assert out.returncode == 0, (command, out.stderr)
+    assert yaml.safe_load((tmp_path / "build" / "neck.yaml").read_text())["title"] == "Neck and shoulder release"

@@ -12,25 +12,29 @@ import itertools
 import os
 import re
 from pathlib import Path
+from typing import BinaryIO
 
-from ..errors import AudioguideError, BadInputError, GuideError
-from . import emit, reading
+from ..errors import AudioguideError, BadInputError, ExportError, GuideError, OutputPathError
+from ..files import write_atomic
 from .build import TIME_SETTINGS, Drafter
+from .emit import document
+from .reading import MAX_BYTES, decode, parse_guide
 
-__all__ = ["draft_routine", "read_guide", "MAX_BYTES"]
-
-MAX_BYTES = reading.MAX_BYTES
+__all__ = ["draft_routine", "read_guide", "save_draft", "MAX_BYTES"]
 
 
-def read_guide(path: str | os.PathLike, display: str | None = None) -> bytes:
-    """The bytes of a guide file, at most ``MAX_BYTES``; GuideError (one line) when it cannot be read."""
-    display = display or str(path)
-    path = Path(path)
+def read_guide(source: str | os.PathLike | BinaryIO, display: str | None = None) -> bytes:
+    """The bytes of a guide file or stream, at most ``MAX_BYTES``; GuideError (one line) when it cannot be read."""
+    display = display or str(source if not hasattr(source, "read") else "stdin")
     try:
-        if path.is_dir():
-            raise GuideError(f"{display}: is a directory, not a guide")
-        with path.open("rb") as stream:  # never trust st_size: /dev/zero and pipes report 0
-            raw = stream.read(MAX_BYTES + 1)
+        if hasattr(source, "read"):
+            raw = source.read(MAX_BYTES + 1)
+        else:
+            path = Path(source)
+            if path.is_dir():
+                raise GuideError(f"{display}: is a directory, not a guide")
+            with path.open("rb") as stream:  # never trust st_size: /dev/zero and pipes report 0
+                raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise GuideError(f"{display}: no such file") from None
     except PermissionError:
@@ -42,26 +46,29 @@ def read_guide(path: str | os.PathLike, display: str | None = None) -> bytes:
     return raw
 
 
-def draft_routine(guide: str | bytes | os.PathLike, *, display: str | None = None) -> str:
+def draft_routine(guide: str | bytes | os.PathLike | BinaryIO, *, display: str | None = None) -> str:
     """A routine (YAML text with ``# CHECK:`` comments) drafted from a plain-text guide.
 
-    ``guide`` is the guide's text (``str``), its raw bytes (an upload), or a path
-    to read. ``display`` names it in messages and in the header comment (default:
-    the path, or ``guide.txt``). The returned routine validates and compiles with
-    its defaults. Raises ``GuideError`` (a ``BadInputError``, one-line message)
-    for an empty, binary, oversized or unreadable guide, or one with no
-    instructions in it.
+    ``guide`` is the guide's text (``str``), its raw bytes (an upload), a path
+    (``pathlib.Path``) or a binary stream (stdin) to read, at most ``MAX_BYTES``
+    (200,000). ``display`` names it in messages and in the header comment
+    (default: the path, or ``guide.txt``). The returned routine loads and
+    compiles for every choice of its options. Raises ``GuideError`` (a
+    ``BadInputError``, exit 2, one-line message) for an empty, binary,
+    oversized or unreadable guide, or one with no instructions in it; an
+    ``AudioguideError`` (exit 1) if a draft ever failed to compile (a bug).
+    The rules: README "Drafting a routine from a guide".
     """
-    if isinstance(guide, (str, bytes)) and not isinstance(guide, os.PathLike):
+    if isinstance(guide, (str, bytes)):
         display = display or "guide.txt"
         raw = guide.encode("utf-8") if isinstance(guide, str) else guide
     else:
-        display = display or str(guide)
+        display = display or (str(guide) if not hasattr(guide, "read") else "stdin")
         raw = read_guide(guide, display)
-    text = reading.decode(raw, display)
-    parsed = reading.parse_guide(text)
-    stem = Path(display).stem
-    fallback = re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Routine"
+    text = decode(raw, display)
+    parsed = parse_guide(text)
+    stem = "" if display == "stdin" else Path(display).stem
+    fallback = re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Drafted routine"
     drafter = Drafter(parsed, fallback)
     drafter.run()
     if drafter.instructions == 0:
@@ -70,7 +77,7 @@ def draft_routine(guide: str | bytes | os.PathLike, *, display: str | None = Non
     header = [f"Drafted by `audioguide draft` from {Path(display).name}. Read it through: each",
               "\"CHECK:\" comment marks a guess to confirm. Then: audioguide script THIS_FILE.yaml"]
     if not parsed.title:
-        header.append(f"CHECK: the title is made from the file name ({Path(display).name}); the guide has none")
+        header.append(f"CHECK: the title: the guide has none, so it is made from {'the file name' if stem else 'nothing'}")
     if parsed.title_notes[1:]:
         header.append("CHECK: not used from the title block: " + "; ".join(f'"{n}"' for n in parsed.title_notes[1:]))
     subtitle = [parsed.title_notes[0].rstrip(".") + "."] if parsed.title_notes else []
@@ -78,7 +85,7 @@ def draft_routine(guide: str | bytes | os.PathLike, *, display: str | None = Non
     # The guide's own counts and durations first, then the times the draft had to choose.
     settings = {k: v for k, v in drafter.settings.items() if k not in TIME_SETTINGS}
     settings.update((k, v) for k, v in drafter.settings.items() if k in TIME_SETTINGS)
-    text = emit.document(
+    text = document(
         header=header, title=drafter.title(), description=description, options=drafter.options,
         sides=drafter.sides, settings=settings, setting_checks=drafter.setting_checks, steps=drafter.out,
     )
@@ -100,3 +107,26 @@ def check_compiles(text: str, display: str) -> None:
     except BadInputError as exc:
         raise AudioguideError(f"{display}: the draft does not compile (a bug in audioguide draft, "
                               f"please report it with the guide): {exc}") from None
+
+
+def save_draft(text: str, path: str | os.PathLike, *, force: bool = False) -> Path:
+    """Write a drafted routine to ``path`` atomically (a complete file or none); returns the path.
+
+    An existing file is replaced only with ``force``. Missing folders are
+    created. Raises ``OutputPathError`` (exit 2) for an existing file without
+    ``force``, a directory, or a folder that cannot be made; ``ExportError``
+    (exit 1) when writing fails (a full disk), leaving any old file as it was.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"{path}: is a directory, give a file name")
+    if path.exists() and not force:
+        raise OutputPathError(f"{path}: already exists; add --force to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(f"{path}: cannot create folder {path.parent}: {exc.strerror or exc}") from None
+    try:
+        return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None

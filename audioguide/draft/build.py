@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import phrases as ph
+import audioguide.draft.phrases as ph
 from .counts import CountRules
 from .nodes import Node, capital, chapter_name_words, help_text, num, say, short, slug, speak, strip_or, title_from, unique
 from .reading import Guide, Section, Unit

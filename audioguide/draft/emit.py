@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .build import Node
+from .nodes import Node
 
 
 class Flow:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import phrases as ph
+import audioguide.draft.phrases as ph
 
 
 @dataclass

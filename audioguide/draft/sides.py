@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import phrases as ph
+import audioguide.draft.phrases as ph
 from .nodes import Node, say, short
 
 
