@@ -54,7 +54,7 @@ class CountRules:
             start = sides[0] if sides else (says[0] if not complex_body else idx[0])
             if not sides and not complex_body:
                 start = says[-1]
-            name = self.setting(words, "times", count, help=back_help("Rounds", body_source(self.out[start:]), text))
+            name = self.setting(words, "times", count, help=back_help("Rounds for", body_source(self.out[start:]), text))
             body = self.out[start:]
             del self.out[start:]
             loop = Node("loop", {"count": name}, steps=body, group=self.group, source=text)
@@ -105,7 +105,7 @@ class CountRules:
 
 
 def back_help(what: str, target: str, said: str) -> str:
-    return f"{what} for \"{short(target, 50)}\" (the guide: \"{short(said, 50)}\")."
+    return f"{what} \"{short(target, 50)}\" (the guide: \"{short(said, 50)}\")."
 
 
 def body_source(body: list[Node]) -> str:
