@@ -115,6 +115,7 @@ def test_seed_guide_drafts_in_the_guides_order():
     assert spec(doc, enclosing(doc, "until you reach your heel", "loop")["loop"]["count"])["default"] >= 2
     # deep pressure with a hold of at least ten seconds
     pressure = find(doc, "apply pressure for at least")
+    assert steps[pressure][1]["say"].endswith("apply pressure for at least {apply_pressure_seconds} seconds.")
     tender = hold_after(doc, "apply pressure for at least")
     assert tender["default"] >= 10 and tender["min"] >= 10
     # each toe, by name

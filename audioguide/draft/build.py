@@ -324,7 +324,9 @@ class Drafter(CountRules, SideRules):
             words = ph.name_words(ph.clause_before(text, seconds.start))
             name = self.setting(words, "seconds", seconds, help=help_text("Seconds", text, seconds))
             then = self.time("act_time") if re.match(r"(?:when|once|if|after|find|locate)\b", text, re.I) else None
-            node = say(speak(text, seconds, name), self.group, "hold", then=then)
+            # "..., then release." is what the hold's end says: not before it
+            spoken = re.sub(r",?\s+(?:and\s+)?then\s+(?:release|relax|let go)\.?$", ".", speak(text, seconds, name))
+            node = say(spoken, self.group, "hold", then=then, source=text)
             if seconds.minutes:
                 node.comments.append(f"CHECK: the words say minutes; {name} is in seconds and does not change them")
             self.add(node)
