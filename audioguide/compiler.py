@@ -19,6 +19,7 @@ from typing import Any, Generator, Iterator, Mapping
 
 from . import routine as r
 from .errors import CompileError
+from .amounts import check_computed
 from .expressions import Expression
 from .routine import Routine
 from .script import CHIME_MS, Chapter, Chime, Cue, Pause, Say, Script, relay
@@ -222,7 +223,7 @@ class _Builder:
     def amount(self, amount: r.Amount) -> float | int:
         if isinstance(amount, Expression):  # checked at load time for the defaults; these values may differ
             try:
-                return r.check_computed(amount, self.settings.values)
+                return check_computed(amount, self.settings.values)
             except ValueError as exc:
                 used = ", ".join(f"{k}={fmt_number(self.settings.values[k])}" for k in amount.names)
                 raise CompileError(f"{amount.where}: {exc} with {used}") from None

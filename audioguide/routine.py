@@ -11,14 +11,14 @@ worked example. Loading either returns a fully checked ``Routine`` or raises
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
-from . import expressions, sides as side_specs, yamlfile
+from . import sides as side_specs, yamlfile
+from .amounts import LIMITS, UNITS, Amount, check_amount, parse_expression
 from .errors import RoutineError
-from .expressions import Expression, ExpressionError
 from .script import CHIME_MS, ChimeKind
 from .sides import Sides
 from .text import did_you_mean, fmt_number, oneline, show
@@ -26,17 +26,11 @@ from .text import did_you_mean, fmt_number, oneline, show
 BUNDLED_PACKAGE = "audioguide.routines"
 DEFAULT_ROUTINE = "foot-massage"
 
-UNITS = {"seconds", "count"}
-#: Hard limits for any value, declared or literal: beyond these it is a typo.
-LIMITS = {"seconds": (0.0, 3600.0), "count": (0, 1000)}
 RepeatStyle = Literal["count", "tick", "silent"]
 HoldStyle = Literal["countdown", "chime"]
 REPEAT_STYLES: tuple[RepeatStyle, ...] = ("count", "tick", "silent")
 HOLD_STYLES: tuple[HoldStyle, ...] = ("countdown", "chime")
 
-#: A duration or count: the name of a declared setting, a literal number, or an
-#: expression of settings and numbers (``"box_side * 2"``, see expressions.py).
-Amount = Union[str, float, int, Expression]
 #: Loop-round conditions besides round numbers (README "Conditions"): halfway is round count // 2 + 1.
 ROUND_WORDS = ("first", "last", "halfway")
 
@@ -66,23 +60,6 @@ class SettingSpec:
     def check(self, value: Any) -> float | int:
         """``value`` converted to this setting's type, or ValueError with the reason."""
         return check_amount(value, self.unit, self.min, self.max)
-
-
-def check_amount(value: Any, unit: str, lo: float, hi: float) -> float | int:
-    """Validate a number of ``unit`` within ``lo..hi``; ValueError explains why not."""
-    span = f"{fmt_number(lo)}..{fmt_number(hi)} {'seconds' if unit == 'seconds' else ''}".rstrip()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        kind = "a whole number" if unit == "count" else "a number of seconds"
-        raise ValueError(f"must be {kind} ({span}), got {show(value)}")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"must be {span}, got {value}")
-    if unit == "count":
-        if value != int(value):
-            raise ValueError(f"must be a whole number ({span}), got {fmt_number(value)}")
-        value = int(value)
-    if not lo <= value <= hi:
-        raise ValueError(f"must be {span}, got {fmt_number(value)}")
-    return value if unit == "count" else float(value)
 
 
 # -- steps ---------------------------------------------------------------------
@@ -457,7 +434,10 @@ class _Validator:
     def amount(self, value: Any, path: str, unit: str, lo: float = 0) -> Amount:
         """A setting name of the right unit, a literal number within sane limits, or an expression."""
         if isinstance(value, str) and not _NAME.match(value):
-            return self.expression(value, path, unit, lo)
+            try:
+                return parse_expression(value, self.settings, self.options, unit=unit, lo=lo, where=self.doc.where(path))
+            except ValueError as exc:
+                raise self.fail(path, str(exc)) from None
         if isinstance(value, str):
             spec = self.settings.get(value)
             if spec is None:
@@ -471,25 +451,6 @@ class _Validator:
             return check_amount(value, unit, lo, 600 if unit == "seconds" else 100)
         except ValueError as exc:
             raise self.fail(path, str(exc)) from None
-
-    def expression(self, text: str, path: str, unit: str, lo: float) -> Expression:
-        """An amount computed from settings: parsed, its names checked, and its value at the defaults in range."""
-        try:
-            expr = expressions.parse(text)
-        except ExpressionError as exc:
-            raise self.fail(path, f"cannot read {text!r}: {exc}") from None
-        for name in expr.names:
-            if name in self.settings:
-                continue
-            what = "an option, not a setting" if name in self.options else "not a setting"
-            raise self.fail(path, f"{name!r} in {expr.text!r} is {what}{did_you_mean(name, tuple(self.settings))}")
-        expr = replace(expr, where=self.doc.where(path), unit=unit, lo=lo)
-        defaults = {k: spec.default for k, spec in self.settings.items()}
-        try:
-            check_computed(expr, defaults)
-        except ValueError as exc:
-            raise self.fail(path, f"{exc} with the default settings") from None
-        return expr
 
     def template(self, value: Any, path: str, scope: frozenset, *, allow_empty: bool = False) -> str:
         text = self.text(value, path, allow_empty=allow_empty)
@@ -525,21 +486,6 @@ class _Validator:
                 raise self.fail(f"{path}.{key}", f"unknown option{did_you_mean(str(key), tuple(self.options) + tuple(loops))}")
             out.append((key, values))
         return tuple(out)
-
-
-def check_computed(expr: Expression, values: dict) -> float | int:
-    """``expr``'s value for settings ``values`` in its unit (a count is rounded to the nearest
-    whole number); ValueError says why it is out of range (``expr.lo`` .. the unit's hard limit)."""
-    try:
-        value = expr.evaluate(values)
-    except ExpressionError as exc:
-        raise ValueError(f"{expr.text!r} {exc}") from None
-    if expr.unit == "count":
-        value = int(value + 0.5) if value >= 0 else -int(-value + 0.5)
-    try:
-        return check_amount(value, expr.unit, expr.lo, LIMITS[expr.unit][1])
-    except ValueError as exc:
-        raise ValueError(f"{expr.text!r} {str(exc).replace('got', 'is')}") from None
 
 
 def _kind(value: Any) -> str:
