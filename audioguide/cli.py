@@ -21,8 +21,95 @@ import click
 import audioguide as ag
 
 
+ROUTINE_META = "audioguide.routine"
+
+
+class RoutineCommand(click.Command):
+    """A session command whose flags include the routine's own options.
+
+    The routine (the first argument, default foot-massage) is read before the
+    flags are parsed, so that each of its options becomes a flag
+    (``--first-hand left`` for ``first_hand``) and ``--help`` lists them with
+    the routine's settings. An option whose flag would clash with a command's
+    own flag stays reachable with ``--set NAME=VALUE``.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ref = self.peek_routine(ctx, args)
+        wants_help = any(a in ctx.help_option_names for a in args)
+        try:
+            routine = ag.load_routine(ref)
+        except ag.AudioguideError:
+            if not wants_help:
+                raise
+            routine = None  # a broken routine still gets the command's help
+        ctx.meta[ROUTINE_META] = routine
+        ctx.meta[ROUTINE_META + ".params"] = self.routine_params(routine)
+        if ref is not None:
+            ctx.meta[ROUTINE_META + ".help"] = f"{ctx.command_path} {ref} --help"
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if routine is None:
+                raise
+            flags = [p.opts[0] for p in ctx.meta[ROUTINE_META + ".params"]]
+            own = f"its options are {', '.join(flags)}" if flags else "it has no options"
+            raise click.UsageError(f"no such option: {exc.option_name} for routine {routine.name!r} ({own})",
+                                   ctx=ctx) from None
+
+    def peek_routine(self, ctx: click.Context, args: list[str]) -> str | None:
+        """The ROUTINE argument among ``args``: the first word that is neither a flag nor a flag's value."""
+        takes_value = {o: not (p.is_flag or p.count) for p in self.params if isinstance(p, click.Option)
+                       for o in p.opts + p.secondary_opts}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                return args[i + 1] if i + 1 < len(args) else None
+            if not arg.startswith("-") or arg == "-":
+                return arg
+            attached = "=" in arg or (not arg.startswith("--") and len(arg) > 2)  # --pace=slow, -oFILE
+            # a flag not known yet is the routine's: every routine option takes a value
+            i += 1 if attached or arg in ctx.help_option_names or not takes_value.get(arg, True) else 2
+        return None
+
+    def routine_params(self, routine: ag.Routine | None) -> list[click.Option]:
+        if routine is None:
+            return []
+        taken = {o for p in self.params for o in getattr(p, "opts", [])} | {p.name for p in self.params}
+        out = []
+        for name, spec in routine.options.items():
+            flag = "--" + name.replace("_", "-")
+            if flag in taken or name in taken:
+                continue
+            help_text = f"{spec.help} (default: {spec.default})".strip()
+            out.append(click.Option([flag, name], metavar="|".join(spec.choices), help=help_text))
+        return out
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = [*self.params, *ctx.meta.get(ROUTINE_META + ".params", [])]
+        help_option = self.get_help_option(ctx)
+        return params + [help_option] if help_option is not None else params
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        own = ctx.meta.get(ROUTINE_META + ".params", [])
+        routine = ctx.meta.get(ROUTINE_META)
+        records = [p.get_help_record(ctx) for p in self.get_params(ctx)
+                   if p not in own and not isinstance(p, click.Argument)]
+        with formatter.section("Options"):
+            formatter.write_dl([r for r in records if r])
+        if routine is None:
+            return
+        if own:
+            with formatter.section(f"Options of {routine.name} (or --set NAME=VALUE)"):
+                formatter.write_dl([p.get_help_record(ctx) for p in own])
+        if routine.settings:
+            with formatter.section(f"Settings of {routine.name} (--set NAME=VALUE, or a --timings file)"):
+                formatter.write_dl([(name, spec.describe()) for name, spec in routine.settings.items()])
+
+
 def session_options(command: Callable) -> Callable:
-    """ROUTINE plus every option that shapes a session's timing."""
+    """ROUTINE plus every option that shapes a session's timing (the routine's own come from RoutineCommand)."""
     decorators = [
         click.argument("routine", required=False, metavar="[ROUTINE]"),
         click.option("--timings", "timings", type=click.Path(dir_okay=False), metavar="FILE",
@@ -33,9 +120,6 @@ def session_options(command: Callable) -> Callable:
                      help=f"Speech and pauses together ({', '.join(f'{k}={v:g}' for k, v in ag.PACES.items())})."),
         click.option("--length", metavar="MINUTES",
                      help="Fit the session to this length by stretching or shrinking only the pauses."),
-        click.option("--position", metavar="chair|floor", help="Sit on a chair or on the floor."),
-        click.option("--first-foot", "first_foot", metavar="left|right", help="Which foot to start with."),
-        click.option("--feet", metavar="both|left|right", help="Massage both feet or only one."),
         click.option("--chimes", type=click.Choice(["on", "off"]), default=None,
                      help="Sounds between steps (off speaks the cues instead)."),
     ]
@@ -46,15 +130,12 @@ def session_options(command: Callable) -> Callable:
 
 def load_session(
     routine: str | None, timings: str | None, sets: tuple[str, ...], pace: str | None, length: str | None,
-    position: str | None, first_foot: str | None, feet: str | None, chimes: str | None,
+    chimes: str | None, **options: str | None,
 ) -> tuple[ag.Routine, ag.Settings]:
-    loaded = ag.load_routine(routine)
-    flags = {"position": position, "first_foot": first_foot, "feet": feet}
-    for name, value in flags.items():
-        if value is not None and name not in loaded.options:
-            raise click.UsageError(f"--{name.replace('_', '-')}: routine {loaded.name!r} has no such option")
+    """The routine RoutineCommand read, and its settings from every flag (``options``: the routine's own)."""
+    loaded = click.get_current_context().meta.get(ROUTINE_META) or ag.load_routine(routine)
     settings = ag.resolve_settings(
-        loaded, timings=timings, sets=sets, pace=pace, length=length, options=flags,
+        loaded, timings=timings, sets=sets, pace=pace, length=length, options=options,
         chimes=None if chimes is None else chimes == "on",
     )
     return loaded, settings
@@ -99,7 +180,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(cls=RoutineCommand)
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (format audioguide.script/1).")
 def script(as_json: bool, **session: Any) -> None:
@@ -171,7 +252,7 @@ def voice_options(command: Callable) -> Callable:
                         help="Speech engine; auto uses piper when installed, else pyttsx3.")(command)
 
 
-@cli.command()
+@cli.command(cls=RoutineCommand)
 @session_options
 @voice_options
 @click.option("-o", "--output", type=click.Path(), metavar="PATH",
@@ -195,11 +276,12 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
                f"{result.lines_from_cache} from cache", err=True)
 
 
-@cli.command()
+@cli.command(cls=RoutineCommand)
 @session_options
 @voice_options
 @click.option("--start-at", "start_at", metavar="CHAPTER",
-              help="Start at this chapter: its number (1 is the first), its title (any case) or a unique prefix.")
+              help="Start at this chapter: its number (1 is the first), its title (any case), or words "
+                   "from its title (\"left foot\": the first of the chapters in a row that match).")
 def play(engine: str, voice: str | None, start_at: str | None, **session_args: Any) -> None:
     """Play the session live: speech, exact pauses and chimes, starting within about a second.
 
@@ -281,8 +363,9 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except click.UsageError as exc:
         # One line, like every other bad input, with where to look for help.
-        where = exc.ctx.command_path if exc.ctx else "audioguide"
-        click.echo(f"audioguide: error: {exc.format_message()} (see: {where} --help)", err=True)
+        where = (exc.ctx.meta.get(ROUTINE_META + ".help") or f"{exc.ctx.command_path} --help") if exc.ctx else \
+            "audioguide --help"
+        click.echo(f"audioguide: error: {exc.format_message()} (see: {where})", err=True)
         code = exc.exit_code
     except click.ClickException as exc:
         exc.show()

@@ -61,6 +61,10 @@ class SettingSpec:
         """``value`` converted to this setting's type, or ValueError with the reason."""
         return check_amount(value, self.unit, self.min, self.max)
 
+    def describe(self) -> str:
+        """``help (seconds, 2..30; default 3)``: how help and timings files show the setting."""
+        return f"{self.help} ({self.unit}, {fmt_number(self.min)}..{fmt_number(self.max)}; default {fmt_number(self.default)})"
+
 
 # -- steps ---------------------------------------------------------------------
 

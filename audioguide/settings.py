@@ -17,7 +17,7 @@ import yaml
 from . import yamlfile
 from .errors import SettingsError
 from .routine import Routine
-from .text import close_matches, fmt_number, oneline, show
+from .text import close_matches, oneline, show
 
 #: Named paces: a factor on speaking rate and on the pauses between instructions.
 PACES = {"slow": 0.8, "normal": 1.0, "fast": 1.25}
@@ -186,7 +186,5 @@ def timings_yaml(routine: Routine, s: Settings | None = None) -> str:
     entry("Chimes and ticks (false speaks the cues instead).", "chimes", s.chimes)
     out.append("")
     for name, spec in routine.settings.items():
-        unit = "seconds" if spec.unit == "seconds" else "count"
-        span = f"{fmt_number(spec.min)}..{fmt_number(spec.max)}"
-        entry(f"{spec.help} ({unit}, {span}; default {fmt_number(spec.default)})", name, s.values[name])
+        entry(spec.describe(), name, s.values[name])
     return "\n".join(out) + "\n"
