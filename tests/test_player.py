@@ -417,18 +417,23 @@ def test_ctrl_c_stops_at_once_restores_the_terminal_and_exits_130(keys_session, 
 # -- pieces ----------------------------------------------------------------------------
 
 
-def test_chapters_are_picked_by_number_title_or_unique_prefix():
-    titles = ["Welcome", "Right foot: ankle", "Right foot: sole", "Left foot: ankle"]
+def test_chapters_are_picked_by_number_title_or_words_of_chapters_in_a_row():
+    titles = ["Welcome", "Right foot: ankle", "Right foot: sole", "Change to the left foot", "Left foot: ankle"]
     assert pick_chapter(titles, "1") == 0
     assert pick_chapter(titles, "right foot: SOLE") == 2
-    assert pick_chapter(titles, "left") == 3
+    assert pick_chapter(titles, "left") == 3  # where the left foot begins: its change, then its chapters
+    assert pick_chapter(titles, "left foot") == 3
+    assert pick_chapter(titles, "  Left   FOOT: ") == 4
     assert pick_chapter(titles, "wel") == 0
-    with pytest.raises(ValueError, match="could be \"Right foot: ankle\", \"Right foot: sole\""):
-        pick_chapter(titles, "right")
+    assert pick_chapter(titles, "right") == 1  # chapters in a row: the first of them
+    with pytest.raises(ValueError, match="could be \"Right foot: ankle\", \"Left foot: ankle\""):
+        pick_chapter(titles, "ankle")
+    with pytest.raises(ValueError, match="no chapter 'oot'"):
+        pick_chapter(titles, "oot")  # words match from their start only
     with pytest.raises(ValueError, match='no chapter .elbow.; the chapters are: 1 "Welcome", 2'):
         pick_chapter(titles, "elbow")
-    with pytest.raises(ValueError, match="there is no chapter 5"):
-        pick_chapter(titles, "5")
+    with pytest.raises(ValueError, match="there is no chapter 6"):
+        pick_chapter(titles, "6")
 
 
 def test_when_synthesis_falls_behind_playback_waits_between_whole_cues(tiny, monkeypatch):

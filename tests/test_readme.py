@@ -1,9 +1,14 @@
-"""The README's routine examples load and compile, and its routine section names every key."""
+"""The README cannot drift: its command examples run, its routine examples load and compile,
+and its routine section names every key."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,14 @@ README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"
 ROUTINE_SECTION = README[README.index("## Writing a routine"):]
 ROUTINE_SECTION = ROUTINE_SECTION[: ROUTINE_SECTION.index("\n## ", 1)]
 EXAMPLES = re.findall(r"```yaml\n(.*?)```", ROUTINE_SECTION, re.S)
+#: Every `audioguide ...` line of the README's shell examples, without its comment.
+COMMANDS = [
+    line.split("  #")[0].strip()
+    for block in re.findall(r"```sh\n(.*?)```", README, re.S)
+    for line in block.splitlines()
+    if line.startswith("audioguide ")
+]
+SYSTEM_ALSA_CONF = "/usr/share/alsa/alsa.conf"
 
 #: Every key of the routine schema (step kinds come from the loader itself).
 SCHEMA_KEYS = (
@@ -51,3 +64,39 @@ def test_the_worked_example_says_what_it_promises():
     assert "Shake out your left hand. Now your right hand." in texts
     assert "Squeeze your left hand with your right hand, and hold." in texts
     assert texts.count("Last one.") == 2  # once per hand, in the last round
+
+
+def test_the_readme_has_command_examples():
+    assert len(COMMANDS) >= 10 and 'audioguide play --pace slow --start-at "left foot"' in COMMANDS
+
+
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, marks=pytest.mark.slow) if c.split()[1] == "export" and "--help" not in c else c
+                for c in COMMANDS]
+)
+def test_each_command_example_runs(command, tmp_path):
+    """Each example as a user types it, in a fresh folder (after `audioguide timings > my-timings.yaml`).
+
+    Exports and plays use the fast pyttsx3 voice unless the example names one;
+    play runs with ALSA's default device pointing nowhere, so it must get as
+    far as looking for the sound card (exit 1): its arguments were all good.
+    """
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    subprocess.run("audioguide timings > my-timings.yaml", shell=True, cwd=tmp_path, env=env, check=True)
+    args = shlex.split(command.split(">")[0])
+    verb = args[1]
+    if verb in ("export", "play") and "--engine" not in args and "--help" not in args:
+        args += ["--engine", "pyttsx3"]
+    if verb == "play":
+        conf = tmp_path / "no-device.conf"
+        conf.write_text('pcm.!default "audioguide_no_such_device"\n')
+        env["ALSA_CONFIG_PATH"] = f"{SYSTEM_ALSA_CONF}:{conf}"
+    run = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, input="", timeout=600)
+    if verb == "play":
+        assert run.returncode == 1 and "no sound device" in run.stderr, run.stderr
+        return
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip(), "every example prints something"
+    if verb == "export" and "--help" not in args:
+        written = [Path(tmp_path, p) for p in run.stdout.split()]
+        assert all(p.stat().st_size > 0 for p in written)

@@ -9,6 +9,7 @@ device equals the exported samples.
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Sequence
 
 import numpy as np
@@ -127,22 +128,29 @@ class CueIndex:
 
 
 def pick_chapter(titles: Sequence[str], wanted: str) -> int:
-    """Index of the chapter ``wanted`` names: its 1-based number, its title
-    (case-insensitive) or a unique prefix of it. ValueError lists the chapters."""
+    """Index of the chapter ``wanted`` names: its 1-based number, its title (any case), or
+    words that begin a word of the title.
+
+    Words matching chapters in a row pick the first of them: ``left foot`` is
+    where the left foot begins ("Change to the left foot", then "Left foot:
+    ankle" ...). Matches apart from each other (``toes`` on either foot) are
+    ambiguous. ValueError says why and lists the chapters.
+    """
     listing = ", ".join(f'{i} "{t}"' for i, t in enumerate(titles, 1))
-    key = wanted.strip().casefold()
+    key = " ".join(wanted.split()).casefold()
     if key.isdigit():
         n = int(key)
         if 1 <= n <= len(titles):
             return n - 1
         raise ValueError(f"there is no chapter {n}; the chapters are: {listing}")
-    exact = [i for i, t in enumerate(titles) if t.casefold() == key]
+    exact = [i for i, t in enumerate(titles) if " ".join(t.split()).casefold() == key]
     if exact:
         return exact[0]
-    prefixed = [i for i, t in enumerate(titles) if key and t.casefold().startswith(key)]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    if prefixed:
-        which = ", ".join(f'"{titles[i]}"' for i in prefixed)
+    at_word = re.compile(rf"(?<!\w){re.escape(key)}") if key else None
+    matches = [i for i, t in enumerate(titles) if at_word and at_word.search(" ".join(t.split()).casefold())]
+    if matches and matches == list(range(matches[0], matches[-1] + 1)):
+        return matches[0]
+    if matches:
+        which = ", ".join(f'"{titles[i]}"' for i in matches)
         raise ValueError(f"{wanted!r} could be {which}; the chapters are: {listing}")
     raise ValueError(f"no chapter {wanted!r}; the chapters are: {listing}")
