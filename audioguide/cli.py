@@ -69,8 +69,11 @@ class RoutineCommand(click.Command):
             if not arg.startswith("-") or arg == "-":
                 return arg
             attached = "=" in arg or (not arg.startswith("--") and len(arg) > 2)  # --pace=slow, -oFILE
-            # a flag not known yet is the routine's: every routine option takes a value
-            i += 1 if attached or arg in ctx.help_option_names or not takes_value.get(arg, True) else 2
+            # a flag not known yet is the routine's, and every routine option takes a value
+            # (unless a flag follows: then it is a mistake the parser will name)
+            value_follows = i + 1 < len(args) and not args[i + 1].startswith("-")
+            known = arg in ctx.help_option_names or not takes_value.get(arg, value_follows)
+            i += 1 if attached or known else 2
         return None
 
     def routine_params(self, routine: ag.Routine | None) -> list[click.Option]:
