@@ -21,10 +21,12 @@ README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"
 ROUTINE_SECTION = README[README.index("## Writing a routine"):]
 ROUTINE_SECTION = ROUTINE_SECTION[: ROUTINE_SECTION.index("\n## ", 1)]
 EXAMPLES = re.findall(r"```yaml\n(.*?)```", ROUTINE_SECTION, re.S)
-#: Every `audioguide ...` line of the README's shell examples, without its comment.
+#: The draft section's examples build on each other: tests/test_draft.py runs them in order.
+DRAFT_SECTION = re.compile(r"\n## Drafting a routine from a guide\n.*?(?=\n## )", re.S)
+#: Every other `audioguide ...` line of the README's shell examples, without its comment.
 COMMANDS = [
     line.split("  #")[0].strip()
-    for block in re.findall(r"```sh\n(.*?)```", README, re.S)
+    for block in re.findall(r"```sh\n(.*?)```", DRAFT_SECTION.sub("", README), re.S)
     for line in block.splitlines()
     if line.startswith("audioguide ")
 ]
@@ -68,6 +70,7 @@ def test_the_worked_example_says_what_it_promises():
 
 def test_the_readme_has_command_examples():
     assert len(COMMANDS) >= 10 and 'audioguide play --pace slow --start-at "left foot"' in COMMANDS
+    assert not any(c.startswith("audioguide draft") for c in COMMANDS)
 
 
 @pytest.mark.parametrize(
