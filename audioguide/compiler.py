@@ -159,6 +159,8 @@ class _Builder:
     chapter: str = ""
     step: int = 0
     step_has_instruction: bool = False
+    opening: bool = False
+    """The current chapter is the routine's opening (its title), not one the routine named."""
     total_ms: int = 0
     running: list[r.Step] = field(default_factory=list)
     """The steps being laid out, outermost first (to name the culprit of a runaway session)."""
@@ -168,6 +170,11 @@ class _Builder:
     def add(self, cue: Cue) -> Iterator[Cue]:
         if cue.duration_ms <= 0 and not isinstance(cue, Chapter):
             return
+        if not self.emitted and not isinstance(cue, Chapter):
+            # Lines before the first chapter: open one at 0 named after the routine,
+            # so chapters cover the session end to end in every format and in play.
+            self.chapter, self.opening = self.routine.title, True
+            yield from self.add(Chapter(title=self.chapter))
         self.emitted += 1
         self.total_ms += cue.duration_ms
         if self.emitted > MAX_CUES or self.total_ms > MAX_SESSION_MS:
@@ -260,7 +267,8 @@ class _Builder:
                 self.running.pop()
 
     def do_chapter(self, step: r.ChapterStep, ctx: _Context) -> Iterator[Cue]:
-        first = not self.chapter
+        first = not self.chapter or self.opening  # no step chime before the routine's first named chapter
+        self.opening = False
         self.new_step()
         self.chapter = self.render(step.title, ctx)
         yield from self.add(Chapter(title=self.chapter))

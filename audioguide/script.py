@@ -134,9 +134,17 @@ class Script:
         return list(dict.fromkeys(c.text for c in self.cues if isinstance(c, Say)))
 
     def chapters(self) -> list[ChapterSpan]:
-        marks = [c for c in self.cues if isinstance(c, Chapter)]
-        ends = [m.start_ms for m in marks[1:]] + [self.total_ms]
-        return [ChapterSpan(m.title, m.start_ms, end) for m, end in zip(marks, ends)]
+        """The chapters in time order, covering 0 to ``total_ms`` with no gap.
+
+        The compiler opens a chapter named after the routine when lines come
+        before its first ``chapter:`` step; a script built by hand that starts
+        without a Chapter cue gets the same opening span (titled ``title``).
+        """
+        marks = [(c.title, c.start_ms) for c in self.cues if isinstance(c, Chapter)]
+        if self.cues and (not marks or marks[0][1] > 0):
+            marks.insert(0, (self.title, 0))
+        ends = [start for _, start in marks[1:]] + [self.total_ms]
+        return [ChapterSpan(title, start, end) for (title, start), end in zip(marks, ends)]
 
     def steps(self) -> list[tuple[int, int]]:
         """(step index, start ms) of each step's first cue, in order."""

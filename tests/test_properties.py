@@ -244,6 +244,7 @@ def assert_laid_end_to_end(script: Script) -> None:
     assert script.total_ms == t == sum(c.duration_ms for c in script.cues)
     spans = script.chapters()
     assert all(a.end_ms == b.start_ms for a, b in zip(spans, spans[1:]))
+    assert spans[0].start_ms == 0 and spans[-1].end_ms == script.total_ms  # chapters cover it all
 
 
 # -- (a) compiling --------------------------------------------------------------------------
