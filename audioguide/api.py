@@ -118,7 +118,7 @@ def export_session(
 
     path = Path(output) if output is not None else default_output(routine, fmt)
     check_output(path, fmt)  # a bad path or a missing ffmpeg costs nothing
-    synth = make_synthesizer(engine, voice, settings.pace)
+    synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)
     timeline = pipeline.build_timeline(routine, settings, synth, progress, cancel)
     meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
     written = export(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate, progress=progress, cancel=cancel)
@@ -167,7 +167,7 @@ def play_session(
             chapter = play.pick_chapter(titles, start_at)
         except ValueError as exc:
             raise SettingsError(f"--start-at {start_at}: {exc}") from None
-    synth = make_synthesizer(engine, voice, settings.pace)  # an unknown engine fails here (exit 2)
+    synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)  # unknown: exit 2
     play.check_device()  # before any synthesis: no sound card should cost nothing
     return play.play(routine, settings, synth, start_chapter=chapter, commands=commands,
                      keymap=keymap if keymap is not None else play.DEFAULT_KEYS,

@@ -25,9 +25,11 @@ from .routine import Routine
 from .script import CHIME_MS, Chapter, Chime, Cue, Pause, Say, Script, relay
 from .settings import Settings
 from .text import fmt_number
+from .spoken import END, PHRASE_GAP_MS, SENTENCE, SENTENCE_GAP_MS, phrases, to_spoken
 
-#: Speech estimate at pace 1.0, fitted to both bundled voices (see tests/test_compiler.py).
-MS_PER_CHAR = 62
+#: Speech estimate at pace 1.0 per character of spoken text, fitted to both bundled voices
+#: on the default session's lines (piper 55, pyttsx3 58 ms, less pads and pauses; tests/test_speaking_rate.py).
+MS_PER_CHAR = 57
 #: Silence the mixer keeps around each trimmed segment (lead + tail pads).
 SPEECH_PAD_MS = 160
 #: How far ``--length`` may scale the flexible pauses: a quarter of their size up to ten times.
@@ -47,9 +49,15 @@ _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _VAR = re.compile(r"\{(\w+)\}")
 
 
-def estimate_speech_ms(text: str, pace: float = 1.0) -> int:
-    """A guess at how long ``text`` takes to speak, before any audio exists."""
-    return round((SPEECH_PAD_MS + MS_PER_CHAR * len(text)) / pace)
+def estimate_speech_ms(text: str, pace: float = 1.0, pronunciations: Mapping[str, str] | None = None) -> int:
+    """A guess at how long written ``text`` takes to speak (ms), before any audio exists.
+
+    Counts the characters of its spoken form and the pauses between its phrases
+    (``spoken.SENTENCE_GAP_MS``, ``PHRASE_GAP_MS``), all divided by the pace.
+    """
+    said = to_spoken(text, pronunciations)
+    gaps = sum(SENTENCE_GAP_MS if p.pause == SENTENCE else PHRASE_GAP_MS for p in phrases(said) if p.pause != END)
+    return round((SPEECH_PAD_MS + MS_PER_CHAR * len(said) + gaps) / pace)
 
 
 def number_words(n: int) -> str:
@@ -162,6 +170,7 @@ class _Builder:
     opening: bool = False
     """The current chapter is the routine's opening (its title), not one the routine named."""
     total_ms: int = 0
+    estimates: dict[str, int] = field(default_factory=dict)
     running: list[r.Step] = field(default_factory=list)
     """The steps being laid out, outermost first (to name the culprit of a runaway session)."""
 
@@ -206,7 +215,10 @@ class _Builder:
 
     def speech_length(self, text: str) -> int:
         if self.speech_ms is None:
-            return estimate_speech_ms(text, self.settings.pace)
+            # Loops say the same lines many times; normalizing each once keeps 100,000 cues fast.
+            if text not in self.estimates:
+                self.estimates[text] = estimate_speech_ms(text, self.settings.pace, self.routine.pronunciations)
+            return self.estimates[text]
         try:
             return self.speech_ms[text]
         except KeyError:

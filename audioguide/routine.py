@@ -11,7 +11,7 @@ worked example. Loading either returns a fully checked ``Routine`` or raises
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from .amounts import LIMITS, UNITS, Amount, check_amount, parse_expression
 from .errors import RoutineError
 from .script import CHIME_MS, ChimeKind
 from .sides import Sides
+from .spoken import readable
 from .text import did_you_mean, fmt_number, oneline, show
 
 BUNDLED_PACKAGE = "audioguide.routines"
@@ -170,6 +171,8 @@ class Routine:
     artist: str = "audioguide"
     sides: Sides | None = None
     """What ``per_side`` repeats over; None when the routine declares no sides."""
+    pronunciations: dict[str, str] = field(default_factory=dict)
+    """The routine's own words: word -> how to say it (``spoken.normalize`` applies them)."""
 
 
 # -- loading -------------------------------------------------------------------
@@ -258,7 +261,10 @@ class _Validator:
                                   f"{yamlfile.quote(written)}")
         if not isinstance(value, str):
             raise self.fail(path, f"must be text, got {_kind(value)}")
-        value = " ".join(value.split())
+        try:
+            value = " ".join(readable(value).split())
+        except ValueError as exc:
+            raise self.fail(path, str(exc)) from None
         if not value and not allow_empty:
             raise self.fail(path, "must not be empty")
         if len(value) > 1000:
@@ -276,7 +282,8 @@ class _Validator:
         top = self.doc.data
         if top is None:
             raise self.fail("", "is empty; a routine needs at least a title and steps")
-        top = self.mapping(top, "", ("title", "steps"), ("description", "artist", "options", "settings", "sides"))
+        top = self.mapping(top, "", ("title", "steps"), ("description", "artist", "options", "settings", "sides",
+                                                                "pronunciations"))
         title = self.text(top["title"], "title")
         description = self.text(top.get("description", ""), "description", allow_empty=True)
         artist = self.text(top.get("artist", "audioguide"), "artist")
@@ -294,7 +301,15 @@ class _Validator:
         if not steps:
             raise self.fail("steps", "must list at least one step")
         return Routine(name, title, description, self.options, self.settings, steps, self.doc.display, artist,
-                       sides=self.sides)
+                       sides=self.sides,
+                       pronunciations=self.pronunciations(top.get("pronunciations", {})))
+
+    def pronunciations(self, raw: Any) -> dict[str, str]:
+        """``{Achilles: a kill eez}``: each word (or phrase) and how to say it, both plain text."""
+        if not isinstance(raw, dict):
+            raise self.fail("pronunciations", f"must be a mapping of word: how to say it, got {_kind(raw)}")
+        return {self.text(word, f"pronunciations.{word}"): self.text(say, f"pronunciations.{word}")
+                for word, say in raw.items()}
 
     def option_specs(self, raw: Any) -> dict[str, OptionSpec]:
         if not isinstance(raw, dict):

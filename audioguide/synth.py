@@ -1,16 +1,24 @@
-"""The synthesize stage: texts become Speech through the cache, or the engine on a miss."""
+"""The synthesize stage: texts become Speech through the cache, or the engine on a miss.
+
+Every text is first rewritten as it is to be spoken (``spoken.normalize``: no
+symbol, digit or emoji reaches an engine) and then said phrase by phrase with
+the pauses of a calm guide (``phrasing.speak_phrases``). The cache is keyed on
+the spoken text, with the versions of both rules.
+"""
 
 from __future__ import annotations
 
 import queue
 import threading
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .cache import SpeechCache, speech_key
 from .engines.base import Engine, Speech
 from .errors import EngineError, UnknownEngineError
 from .progress import CancelToken, Progress, ProgressFn, check_cancel
 from .text import first_line
+from .phrasing import PHRASING_VERSION, speak_phrases
+from .spoken import SPEECH_RULES_VERSION, normalize
 
 _SHOWN_TEXT = 60
 """How much of a failing text an error message quotes."""
@@ -33,6 +41,7 @@ class Synthesizer:
         voice: str | None = None,
         pace: float = 1.0,
         cache: SpeechCache | None = None,
+        pronunciations: Mapping[str, str] | None = None,
     ) -> None:
         self.engine = engine
         self.voice = voice if voice is not None else engine.default_voice()
@@ -41,6 +50,8 @@ class Synthesizer:
         """1.0 is the normal calm rate; 1.2 is 20% faster."""
         self.cache = cache
         """Where speech is looked up and stored; None synthesizes every time."""
+        self.pronunciations = dict(pronunciations or {})
+        """The routine's own words: word -> how to say it (``spoken.normalize``)."""
         self.engine_calls = 0
         """How many texts the engine synthesized (cache misses)."""
         self.cache_hits = 0
@@ -48,11 +59,17 @@ class Synthesizer:
         self._engine_version: str | None = None
         self._count_lock = threading.Lock()
 
+    def spoken(self, text: str) -> str:
+        """``text`` as the engine will be given it (idempotent: spoken text stays as it is)."""
+        return normalize(text, self.pronunciations).text
+
     def key(self, text: str) -> str:
-        """The cache key of ``text`` with this engine, voice and pace."""
+        """The cache key of ``text`` with this engine, voice and pace: that of its spoken form."""
         if self._engine_version is None:
-            self._engine_version = self.engine.version()
-        return speech_key(self.engine.name, self._engine_version, self.voice, self.pace, text)
+            self._engine_version = (
+                f"{self.engine.version()}; speech rules {SPEECH_RULES_VERSION}; {PHRASING_VERSION}"
+            )
+        return speech_key(self.engine.name, self._engine_version, self.voice, self.pace, self.spoken(text))
 
     def speak(self, text: str) -> Speech:
         """The speech for ``text``: from the cache, else from the engine (and then cached)."""
@@ -103,7 +120,11 @@ class Synthesizer:
         with self._count_lock:
             self.engine_calls += 1
         try:
-            speech = self.engine.synthesize(text, voice=self.voice, pace=self.pace)
+            speech = speak_phrases(
+                lambda phrase: self.engine.synthesize(phrase, voice=self.voice, pace=self.pace),
+                self.spoken(text), self.pace,
+                cut_at_commas=not getattr(self.engine, "makes_phrase_breaks", False),
+            )
         except UnknownEngineError:
             raise  # A bad --voice is the user's input, not this text's fault.
         except Exception as error:
@@ -191,11 +212,13 @@ class SpeakAhead:
 
 
 def make_synthesizer(engine: str = "auto", voice: str | None = None, pace: float = 1.0,
-                     cache: SpeechCache | None = None) -> Synthesizer:
+                     cache: SpeechCache | None = None, pronunciations: Mapping[str, str] | None = None
+                     ) -> Synthesizer:
     """A Synthesizer for the named engine ("auto": piper if installed, else pyttsx3) with the on-disk cache.
 
     An unknown engine raises UnknownEngineError here, before any work.
     """
     from . import engines
 
-    return Synthesizer(engines.get(engines.resolve(engine)), voice, pace, cache if cache is not None else SpeechCache())
+    return Synthesizer(engines.get(engines.resolve(engine)), voice, pace,
+                       cache if cache is not None else SpeechCache(), pronunciations)

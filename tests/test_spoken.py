@@ -1,0 +1,130 @@
+"""Written text -> spoken text: the whole corpus, and properties on any text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audioguide.engines.base import Speech
+from audioguide.spoken import ALLOWED_SYMBOLS, END, PHRASE, SENTENCE, normalize, number_words, phrases, to_spoken, words
+from audioguide.synth import Synthesizer
+
+CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "spoken-corpus.yaml").read_text(encoding="utf-8"))["lines"]
+
+
+def test_the_corpus_is_large_and_covers_every_rule():
+    assert len(CORPUS) >= 100
+    assert {line["rule"] for line in CORPUS} >= {
+        "emoji", "number", "ordinal", "fraction", "range", "multiplier", "time", "unit", "abbreviation",
+        "pause", "typography", "symbol", "plain",
+    }
+
+
+@pytest.mark.parametrize("line", CORPUS, ids=[line["written"][:40] for line in CORPUS])
+def test_corpus_line(line):
+    assert to_spoken(line["written"]) == line["spoken"]
+
+
+@pytest.mark.parametrize("line", CORPUS, ids=[line["written"][:40] for line in CORPUS])
+def test_spoken_text_is_left_as_it_is(line):
+    """The synthesizer may normalize twice (the compiler already did): nothing changes the second time."""
+    assert to_spoken(line["spoken"]) == line["spoken"]
+
+
+def _clean(spoken: str) -> list[str]:
+    """What in ``spoken`` an engine could read literally: digits and symbols outside the allowed set."""
+    return [c for c in spoken if not (c.isalpha() or c in ALLOWED_SYMBOLS) or re.match(r"\d", c)]
+
+
+class RecordingEngine:
+    """Keeps every text it is given; 1 sample per character."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def version(self) -> str:
+        return "1"
+
+    def voices(self) -> list:
+        return []
+
+    def default_voice(self) -> str:
+        return "v"
+
+    def synthesize(self, text: str, *, voice: str, pace: float) -> Speech:
+        self.texts.append(text)
+        return Speech(np.full(max(1, len(text)), 1000, np.int16), 8000)
+
+
+SHORTHAND = st.sampled_from([
+    "30s", "1-2", "3x10", "x3", "2x", "0:30", "1:30", "7:30am", "9 pm", "°", "°C", "%", "😊", "🧘‍♀️", "1️⃣", "w/",
+    "w/o", "L/R", "...", "…", "—", "–", "-", "--", "(", ")", "[", "1.5", "0.5", "½", "#2", "no. 4", "$5", "€20",
+    "2nd", "1/2", "5/10", "in/out", "/", "~", "≈", "+", "&", "@", "*", "_", "\"", "“", "’", "'", "`", "e.g.",
+    "etc.", "Dr.", "approx.", "ea.", "AMRAP", "NOT", "reps", "sec", "min", "hrs", "Hold", "a", " ", ",", ".",
+    "!", "?", ";", ":", "\ud83d", "\ude0a", "\u200d", "\ufe0f", "10,000", "99999999999999999999", "٣", "²", "A1",
+])
+LINES = st.one_of(
+    st.text(max_size=80),
+    st.lists(SHORTHAND, max_size=16).map(" ".join),
+    st.lists(SHORTHAND, max_size=16).map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(LINES)
+def test_no_digit_and_no_unlisted_symbol_ever_reaches_an_engine(line):
+    engine = RecordingEngine()
+    Synthesizer(engine).speak(line)
+    for text in engine.texts:
+        assert not _clean(text), (line, text)
+        assert not re.search(r"\d", text), (line, text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(LINES)
+def test_normalizing_is_idempotent_and_phrases_cover_the_text(line):
+    spoken = to_spoken(line)
+    assert to_spoken(spoken) == spoken
+    assert " ".join(p.text for p in phrases(spoken)) == spoken
+
+
+def test_phrases_and_their_breaks():
+    parts = phrases("First, move your foot. Slowly! Ready?")
+    assert [(p.text, p.pause) for p in parts] == [
+        ("First,", PHRASE), ("move your foot.", SENTENCE), ("Slowly!", SENTENCE), ("Ready?", END),
+    ]
+    assert phrases("") == []
+
+
+def test_words_count_as_a_speaking_rate_counts_them():
+    assert words("You'll rest, twenty-one times.") == ["You'll", "rest", "twenty", "one", "times"]
+
+
+def test_pronunciations_are_whole_words_in_any_case_and_come_first():
+    say = {"Achilles": "a kill eez", "reps": "repetitions", "L": "left side"}
+    assert to_spoken("Stretch your achilles. 10 reps, L.", say) == "Stretch your a kill eez. Ten repetitions, left side."
+    assert to_spoken("Achillesheel prep.", say) == "Achillesheel prep."  # not inside other words
+
+
+def test_notes_name_what_may_still_be_read_oddly():
+    assert normalize("Relax 😊 now.").notes == ()  # emoji are silent on purpose
+    assert normalize("See § 3.").notes == ("the symbol '§' is not spoken",)
+    assert "glued" in normalize("Grab the A1 mat.").notes[0]
+
+
+def test_huge_numbers_are_read_digit_by_digit():
+    assert number_words(10**20) == " ".join(["one"] + ["zero"] * 20)
+    assert to_spoken("1" * 400).lower().count("one") == 400
+
+
+def test_a_valid_surrogate_pair_reads_as_its_character():
+    assert to_spoken("Relax \ud83d\ude0a now.") == to_spoken("Relax 😊 now.") == "Relax now."
+    assert to_spoken("Relax \ud83d now.") == "Relax now."  # never reaches an engine as a lone surrogate
