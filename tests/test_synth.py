@@ -75,8 +75,8 @@ def test_speak_all_dedupes_keeps_order_and_skips_the_cache_hits():
     synth.speak("b")
     result = synth.speak_all(["c", "b", "a", "c"])
     assert list(result) == ["c", "b", "a"]
-    assert [len(result[t].samples) for t in result] == [20, 20, 20]  # each arrives spoken as "C.", "B.", "A."
-    assert engine.calls == ["B.", "C.", "A."]
+    assert [len(result[t].samples) for t in result] == [20, 20, 20]  # each arrives spoken as "c.", "b.", "a."
+    assert engine.calls == ["b.", "c.", "a."]
     assert synth.cache_hits == 1
 
 
@@ -109,8 +109,8 @@ def test_a_set_cancel_token_stops_before_the_next_line_and_keeps_what_was_spoken
 
     with pytest.raises(Cancelled):
         synth.speak_all(["a", "b", "c"], progress=progress, cancel=cancel)
-    assert engine.calls == ["a"]
-    assert synth.speak_all(["a"]) and engine.calls == ["a"]  # the spoken line stayed cached
+    assert engine.calls == ["a."]  # spoken as "a."
+    assert synth.speak_all(["a"]) and engine.calls == ["a."]  # the spoken line stayed cached
 
 
 def test_speak_ahead_yields_in_order():
