@@ -34,7 +34,7 @@ from .compiler import compile_script  # noqa: E402
 from .draft import draft_routine, save_draft  # noqa: E402
 from .library import RoutineSummary  # noqa: E402
 from .errors import AudioguideError, BadInputError, Cancelled, GuideError  # noqa: E402
-from .formats import FORMATS  # noqa: E402
+from .formats import BITRATES, DEFAULT_BITRATE, FORMATS, WAV_KBPS  # noqa: E402
 from .play.commands import ACTIONS, Command  # noqa: E402
 from .progress import Progress  # noqa: E402
 from .routine import Routine, load_routine  # noqa: E402
@@ -45,6 +45,8 @@ from .text import fmt_clock  # noqa: E402
 
 __all__ = [
     "ACTIONS",
+    "BITRATES",
+    "DEFAULT_BITRATE",
     "FORMATS",
     "PACES",
     "AudioguideError",
@@ -61,6 +63,7 @@ __all__ = [
     "Script",
     "Settings",
     "VoiceInfo",
+    "WAV_KBPS",
     "__version__",
     "cache_info",
     "clear_cache",

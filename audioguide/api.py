@@ -64,6 +64,13 @@ class ExportResult:
     """``engine/voice`` that spoke it."""
     lines_synthesized: int
     lines_from_cache: int
+    format: str = "mp3"
+    """The format written (one of ``FORMATS``)."""
+    bitrate: str | None = None
+    """The bitrate asked for (``64k``); None for WAV."""
+    measured_bps: int | None = None
+    """The audio's real bitrate in bits/s, measured on the file written (None if ffprobe is missing).
+    For AAC and Vorbis the asked figure is a target (pauses take far less), so this is usually lower."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def export_session(
     output: str | os.PathLike[str] | None = None,
     *,
     fmt: str | None = None,
-    bitrate: str = "64k",
+    bitrate: str | None = None,
     engine: str = "auto",
     voice: str | None = None,
     progress: ProgressFn | None = None,
@@ -104,20 +111,22 @@ def export_session(
 ) -> ExportResult:
     """Speak, stitch and write one audio file plus its ``.vtt`` and ``.json`` sidecars.
 
-    ``output`` defaults to ``default_output(routine, fmt)``. The path, format
-    and encoder are checked before any synthesis (``OutputPathError``, exit 2;
-    a missing ffmpeg is ``ExportError``). ``progress`` hears the lines being
+    ``output`` defaults to ``default_output(routine, fmt)``. The path, format,
+    bitrate and encoder are checked before any synthesis (``OutputPathError``,
+    ``BitrateError`` with the format's range: exit 2; a missing ffmpeg is
+    ``ExportError``). ``bitrate`` None is ``DEFAULT_BITRATE`` (WAV takes none). ``progress`` hears the lines being
     spoken and then each export stage; ``cancel`` stops the work between lines
     and stages (``Cancelled``), leaving earlier files untouched and the lines
     spoken so far cached. Raises ``UnknownEngineError`` for an unknown engine or
     voice, ``EngineError``, ``CacheError``, ``ExportError``.
     """
     from . import pipeline
-    from .exporter import Metadata, check_output, export
+    from .exporter import Metadata, check_output, export, measured_bitrate
+    from .formats import check_bitrate
     from .synth import make_synthesizer
 
     path = Path(output) if output is not None else default_output(routine, fmt)
-    check_output(path, fmt)  # a bad path or a missing ffmpeg costs nothing
+    kind = check_output(path, fmt, bitrate)  # a bad path or bitrate, or a missing ffmpeg, costs nothing
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)
     timeline = pipeline.build_timeline(routine, settings, synth, progress, cancel)
     meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
@@ -131,6 +140,9 @@ def export_session(
         voice=f"{synth.engine.name}/{synth.voice}",
         lines_synthesized=synth.engine_calls,
         lines_from_cache=synth.cache_hits,
+        format=kind,
+        bitrate=check_bitrate(kind, bitrate),
+        measured_bps=measured_bitrate(written[0]),
     )
 
 

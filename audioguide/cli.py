@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import signal
 import sys
 from typing import Any, Callable
@@ -241,11 +240,22 @@ def draft(guide: str, output: str | None, force: bool) -> None:
                err=True)
 
 
-def check_bitrate(value: str) -> str:
-    match = re.fullmatch(r"(\d+)k", value)
-    if not match or not 32 <= int(match.group(1)) <= 320:
-        raise click.BadParameter(f"must be like 64k, from 32k to 320k; got {value!r}")
-    return value
+def bitrate_help() -> str:
+    """--bitrate's help: each format's range, from ``ag.BITRATES``."""
+    ranges = "; ".join(f"{fmt} {allowed.describe()}" for fmt, allowed in ag.BITRATES.items())
+    return (f"{ranges}; wav takes none (default {ag.DEFAULT_BITRATE}). For AAC and Vorbis it is a target: pauses "
+            "take far less; the summary line gives the file's measured bitrate.")
+
+
+def bitrate_summary(result: ag.ExportResult) -> str:
+    """``, mp3 at 64 kbps`` or, where the figure is not constant, what was measured against what was asked."""
+    if result.measured_bps is None:
+        return ""
+    text = f", {result.format} at {round(result.measured_bps / 100) / 10:g} kbps"
+    allowed = ag.BITRATES.get(result.format)
+    if allowed is not None and not allowed.constant:
+        text += f" measured ({result.bitrate} asked: a target for {allowed.codec}, not a constant)"
+    return text
 
 
 def voice_options(command: Callable) -> Callable:
@@ -261,9 +271,9 @@ def voice_options(command: Callable) -> Callable:
 @click.option("-o", "--output", type=click.Path(), metavar="PATH",
               help="Where to write (default: build/ROUTINE.mp3); sidecars .vtt and .json go beside it.")
 @click.option("--format", "fmt", type=click.Choice(ag.FORMATS), help="Default: from the suffix.")
-@click.option("--bitrate", default="64k", show_default=True, callback=lambda _c, _p, v: check_bitrate(v),
-              help="For mp3, m4b and ogg: 32k..320k (speech is clear at 64k mono).")
-def export(engine: str, voice: str | None, output: str | None, fmt: str | None, bitrate: str, **session_args: Any) -> None:
+@click.option("--bitrate", metavar="KBPS", help=bitrate_help())
+def export(engine: str, voice: str | None, output: str | None, fmt: str | None, bitrate: str | None,
+           **session_args: Any) -> None:
     """Speak, stitch and write one audio file with chapters, plus a transcript (.vtt) and timeline (.json)."""
     routine, settings = load_session(**session_args)
     bars = ProgressBars()
@@ -276,7 +286,7 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
         click.echo(path)
     click.echo(f"{result.title}: {ag.fmt_clock(result.duration_ms)}, {len(result.chapters)} chapters, "
                f"voice {result.voice}, {result.lines_synthesized} lines synthesized, "
-               f"{result.lines_from_cache} from cache", err=True)
+               f"{result.lines_from_cache} from cache{bitrate_summary(result)}", err=True)
 
 
 @cli.command(cls=RoutineCommand)

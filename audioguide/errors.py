@@ -64,6 +64,12 @@ class OutputPathError(ExportError):
     exit_code = 2
 
 
+class BitrateError(ExportError):
+    """The output format's encoder cannot make the bitrate asked (the message gives its range)."""
+
+    exit_code = 2
+
+
 class PlaybackError(AudioguideError):
     """Live playback failed (for example, no sound device)."""
 

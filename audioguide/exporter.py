@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import io
 import os
 import re
 import shutil
@@ -34,7 +33,6 @@ from mutagen.flac import Picture
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TDRC, TIT2, TPE1, CTOCFlags, PictureType
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggvorbis import OggVorbis
-from PIL import Image, ImageDraw, ImageFont
 
 # pydub warns at import when ffmpeg is missing; we check for it ourselves and
 # say what to install in one line (see _require_ffmpeg), only when it is needed.
@@ -42,9 +40,10 @@ warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", cate
 from pydub import AudioSegment  # noqa: E402
 from pydub.exceptions import CouldntEncodeError  # noqa: E402
 
+from .cover import COVER_SIZE, cover_png
 from .errors import ExportError, OutputPathError
 from .files import write_atomic
-from .formats import format_for
+from .formats import check_bitrate, format_for
 from .id3tag import put_tag, tag_bytes
 from .progress import CancelToken, Progress, ProgressFn, check_cancel
 from .mixer import Timeline
@@ -55,9 +54,6 @@ from .script import ChapterSpan, Say, Script
 #: same waveform SNR (24.2 against 24.4 dB) at 64 kbps mono speech. No ID3 tag
 #: from ffmpeg: ours (id3tag.py) goes in front of the audio.
 MP3_ENCODER_ARGS = ("-compression_level", "5", "-id3v2_version", "0")
-
-#: Cover image edge in pixels: what phone players show, small enough to embed.
-COVER_SIZE = 600
 
 #: Called with a short stage description ("encoding mp3") as each stage begins.
 Stage = Callable[[str], None]
@@ -79,13 +75,15 @@ class Metadata:
     """Release year (TDRC, saved as TYER in ID3v2.3; ©day; DATE); None writes none."""
 
 
-def check_output(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+def check_output(path: str | os.PathLike[str], fmt: str | None = None, bitrate: str | None = None) -> str:
     """Everything about the output that can fail before any work: the format for
-    ``path``, its folder (created if missing, and writable), and ffmpeg when
-    needed. Call it first so a bad path costs nothing; ``export`` calls it too.
+    ``path``, the bitrate for that format (``formats.check_bitrate``), its folder
+    (created if missing, and writable), and ffmpeg when needed. Call it first so
+    a bad path or bitrate costs nothing; ``export`` calls it too.
     """
     path = Path(path)
     kind = format_for(path, fmt)
+    check_bitrate(kind, bitrate)
     _check_output_path(path, (path.with_suffix(".vtt"), path.with_suffix(".json")))
     if kind != "wav":
         _require_ffmpeg(path)
@@ -98,13 +96,14 @@ def export(
     *,
     fmt: str | None = None,
     meta: Metadata,
-    bitrate: str = "64k",
+    bitrate: str | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> list[Path]:
     """Write ``timeline`` to ``path`` and the ``.vtt``/``.json`` sidecars beside it.
 
-    ``bitrate`` applies to mp3, m4b and ogg. ``progress`` is called as each
+    ``bitrate`` (``64k``) applies to mp3, m4b and ogg, within ``formats.BITRATES``
+    (None: ``formats.DEFAULT_BITRATE``); WAV takes none. ``progress`` is called as each
     stage begins; ``cancel`` is checked then too, until the audio file is in
     place (``Cancelled`` leaves every previous file untouched).
     Missing parent folders are created. Returns the paths written: audio,
@@ -113,7 +112,8 @@ def export(
     writing fails; the previous files at those paths are then left untouched.
     """
     path = Path(path)
-    kind = check_output(path, fmt)
+    kind = check_output(path, fmt, bitrate)
+    bitrate = check_bitrate(kind, bitrate)
     vtt, js = path.with_suffix(".vtt"), path.with_suffix(".json")
 
     script = timeline.script
@@ -153,40 +153,33 @@ def vtt_text(script: Script) -> str:
     return "\n".join(blocks)
 
 
+def measured_bitrate(path: str | os.PathLike[str]) -> int | None:
+    """The audio stream's real bitrate in bits/s: its encoded packets' sizes over their duration.
+
+    Read by ffprobe, so tags and the cover do not count. None when ffprobe is
+    missing or cannot read the file (the export itself is not affected).
+    """
+    prober = shutil.which("ffprobe")
+    if prober is None:
+        return None
+    result = subprocess.run([prober, "-v", "error", "-select_streams", "a:0", "-show_entries",
+                             "packet=duration_time,size", "-of", "csv=p=0", str(path)], capture_output=True, text=True)
+    seconds = size = 0.0
+    for line in result.stdout.splitlines():
+        try:
+            duration, nbytes = line.split(",")[:2]
+            seconds, size = seconds + float(duration), size + int(nbytes)
+        except ValueError:
+            continue  # a packet without a duration: not countable
+    return round(size * 8 / seconds) if result.returncode == 0 and seconds > 0 else None
+
+
 def timestamp(ms: int) -> str:
     """``ms`` as ``HH:MM:SS.mmm`` (WebVTT and Vorbis chapter time stamps)."""
     s, ms = divmod(ms, 1000)
     m, s = divmod(s, 60)
     h, m = divmod(m, 60)
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
-def cover_png(title: str) -> bytes:
-    """A calm square cover (dusk gradient, a soft moon, the title) as PNG bytes."""
-    size = COVER_SIZE
-    top = Image.new("RGB", (size, size), (28, 58, 74))
-    bottom = Image.new("RGB", (size, size), (112, 160, 158))
-    image = Image.composite(bottom, top, Image.linear_gradient("L").resize((size, size))).convert("RGBA")
-
-    glow = Image.new("RGBA", image.size)
-    draw = ImageDraw.Draw(glow)
-    draw.ellipse((size * 0.32, size * 0.12, size * 0.68, size * 0.48), fill=(250, 236, 210, 70))
-    draw.ellipse((size * 0.37, size * 0.17, size * 0.63, size * 0.43), fill=(250, 236, 210, 110))
-    image = Image.alpha_composite(image, glow)
-
-    draw = ImageDraw.Draw(image)
-    font, lines = _fit_title(draw, title, width=int(size * 0.84))
-    line_h = font.size * 1.2
-    y = size * 0.70 - line_h * len(lines) / 2
-    for line in lines:
-        draw.text((size / 2, y), line, font=font, fill=(250, 246, 238), anchor="ma")
-        y += line_h
-    small = ImageFont.load_default(size=22)
-    draw.text((size / 2, size * 0.93), "audioguide", font=small, fill=(232, 240, 236, 200), anchor="ms")
-
-    out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG", optimize=True)
-    return out.getvalue()
 
 
 # -- format writers -------------------------------------------------------------
@@ -411,30 +404,6 @@ def _require_ffmpeg(path: Path) -> None:
     # Checked up front: pydub leaks its temp files if the converter cannot start.
     if shutil.which(AudioSegment.converter) is None:
         raise ExportError(f"ffmpeg not found: sudo apt-get install ffmpeg (needed to write {path})")
-
-
-def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """The largest font (down to a floor) at which ``title`` wraps into at most 4 lines of ``width``."""
-    for size in range(60, 22, -4):
-        font = ImageFont.load_default(size=size)
-        lines = _wrap(draw, title, font, width)
-        if len(lines) <= 4 and all(draw.textlength(line, font=font) <= width for line in lines):
-            return font, lines
-    return font, lines[:4]
-
-
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy word wrap to ``width`` pixels (a single over-long word keeps its own line)."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if line and draw.textlength(trial, font=font) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return lines + [line] if line else lines
 
 
 class _Stages:
