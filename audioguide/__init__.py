@@ -28,6 +28,7 @@ from .api import (  # noqa: E402
     list_routines,
     list_voices,
     play_session,
+    script_session,
     timings_text,
 )
 from .compiler import compile_script  # noqa: E402
@@ -77,6 +78,7 @@ __all__ = [
     "load_routine",
     "play_session",
     "resolve_settings",
+    "script_session",
     "save_draft",
     "timings_text",
 ]

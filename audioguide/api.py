@@ -20,7 +20,7 @@ from .errors import SettingsError
 from .progress import CancelToken, ProgressFn
 from .library import RoutineSummary, bundled
 from .routine import Routine
-from .script import ChapterSpan
+from .script import ChapterSpan, Script
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -90,6 +90,44 @@ def timings_text(routine: Routine, settings: Settings | None = None) -> str:
     from .settings import timings_yaml
 
     return timings_yaml(routine, settings)
+
+
+def script_session(routine: Routine, settings: Settings, *, engine: str = "auto", voice: str | None = None) -> Script:
+    """The session's timed script, measured when it can be, without synthesizing anything.
+
+    When the speech cache holds every line of the session for this engine,
+    voice and pace (after an export or a play), the script has the real
+    lengths (``timing == "measured"``), exactly the export's; otherwise it is
+    estimated from the text (``"estimated"``). Raises ``UnknownEngineError``
+    (exit 2) for an unknown engine or voice, and ``EngineError`` for a named
+    engine that is not installed; with ``engine="auto"`` and no engine
+    installed the script is estimated.
+    """
+    from .errors import EngineError, UnknownEngineError
+    from .synth import make_synthesizer
+
+    try:
+        synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)
+    except UnknownEngineError:
+        raise
+    except EngineError:
+        if engine != "auto":
+            raise
+        return compile_script(routine, settings)
+    if voice is not None and voice not in {v.name for v in synth.engine.voices()} and not Path(voice).is_file():
+        raise UnknownEngineError(f"unknown {synth.engine.name} voice {voice!r} (all: audioguide voices)")
+    estimated = compile_script(routine, settings)
+    if synth.cache is None:
+        return estimated
+    from .mixer import prepared_ms
+
+    lengths = {}
+    for text in estimated.spoken_texts():
+        speech = synth.cache.get(synth.key(text))
+        if speech is None:
+            return estimated  # a line not spoken yet: only an export or a play speaks it
+        lengths[text] = prepared_ms(speech)
+    return compile_script(routine, settings, speech_ms=lengths)
 
 
 def default_output(routine: Routine, fmt: str | None = None) -> Path:

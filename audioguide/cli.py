@@ -182,13 +182,27 @@ def cli() -> None:
     """
 
 
+def voice_options(command: Callable) -> Callable:
+    """--engine and --voice."""
+    command = click.option("--voice", metavar="NAME", help="A voice of the engine (see: audioguide voices).")(command)
+    return click.option("--engine", default="auto", show_default=True, metavar="auto|piper|pyttsx3",
+                        help="Speech engine; auto uses piper when installed, else pyttsx3.")(command)
+
+
 @cli.command(cls=RoutineCommand)
 @session_options
+@voice_options
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (format audioguide.script/1).")
-def script(as_json: bool, **session: Any) -> None:
-    """Print the timed narration script: time, chapter and cue, one line each."""
+def script(engine: str, voice: str | None, as_json: bool, **session: Any) -> None:
+    """Print the timed narration script: time, chapter and cue, one line each.
+
+    The timing is measured when every line is in the speech cache for the
+    engine and voice (after an export or a play with the same options), else
+    estimated from the text; the first line (or "timing" in JSON) says which.
+    Nothing is synthesized.
+    """
     routine, settings = load_session(**session)
-    compiled = ag.compile_script(routine, settings)
+    compiled = ag.script_session(routine, settings, engine=engine, voice=voice)
     click.echo(compiled.dumps() if as_json else compiled.render_table(), nl=False)
 
 
@@ -256,13 +270,6 @@ def bitrate_summary(result: ag.ExportResult) -> str:
     if allowed is not None and not allowed.constant:
         text += f" measured ({result.bitrate} asked: a target for {allowed.codec}, not a constant)"
     return text
-
-
-def voice_options(command: Callable) -> Callable:
-    """--engine and --voice."""
-    command = click.option("--voice", metavar="NAME", help="A voice of the engine (see: audioguide voices).")(command)
-    return click.option("--engine", default="auto", show_default=True, metavar="auto|piper|pyttsx3",
-                        help="Speech engine; auto uses piper when installed, else pyttsx3.")(command)
 
 
 @cli.command(cls=RoutineCommand)

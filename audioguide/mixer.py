@@ -131,6 +131,18 @@ def prepare_speech(speech: Speech, gain_db: float) -> np.ndarray:
     return out
 
 
+def prepared_ms(speech: Speech) -> int:
+    """``speech_ms(prepare_speech(speech, gain))`` for any gain, without levelling or limiting.
+
+    A prepared segment's length depends only on where its sound starts and
+    stops, so ``audioguide script`` can show measured timing in a fraction of
+    the time ``prepare_speech`` takes (tests/test_script_timing.py pins the two equal).
+    """
+    bounds = _sound_bounds(_resample(np.asarray(speech.samples, dtype=np.float64), speech.sample_rate))
+    sound = bounds[1] - bounds[0] if bounds is not None else 0
+    return samples_to_ms(ms_to_samples(LEAD_PAD_MS) + sound + ms_to_samples(TAIL_PAD_MS))
+
+
 def speech_ms(prepared: np.ndarray) -> int:
     """Milliseconds to reserve for a prepared segment (rounded up, so it always fits)."""
     return samples_to_ms(len(prepared))
