@@ -29,16 +29,18 @@ from .api import (  # noqa: E402
     list_voices,
     play_session,
     script_session,
+    serve,
     timings_text,
 )
 from .compiler import compile_script  # noqa: E402
 from .draft import draft_routine, save_draft  # noqa: E402
 from .library import RoutineSummary  # noqa: E402
-from .errors import AudioguideError, BadInputError, Cancelled, GuideError  # noqa: E402
+from .errors import AudioguideError, BadInputError, Cancelled, GuideError, ServeError  # noqa: E402
 from .formats import BITRATES, DEFAULT_BITRATE, FORMATS, WAV_KBPS  # noqa: E402
 from .play.commands import ACTIONS, Command  # noqa: E402
+from .presets import Preset, delete_preset, list_presets, load_preset, save_preset  # noqa: E402
 from .progress import Progress  # noqa: E402
-from .routine import Routine, load_routine  # noqa: E402
+from .routine import Routine, load_routine, parse_routine  # noqa: E402
 from .script import Script  # noqa: E402
 from .settings import PACES, Settings  # noqa: E402
 from .settings import resolve as resolve_settings  # noqa: E402
@@ -58,10 +60,12 @@ __all__ = [
     "EngineInfo",
     "ExportResult",
     "GuideError",
+    "Preset",
     "Progress",
     "Routine",
     "RoutineSummary",
     "Script",
+    "ServeError",
     "Settings",
     "VoiceInfo",
     "WAV_KBPS",
@@ -70,15 +74,21 @@ __all__ = [
     "clear_cache",
     "compile_script",
     "default_output",
+    "delete_preset",
     "draft_routine",
     "export_session",
     "fmt_clock",
+    "list_presets",
     "list_routines",
     "list_voices",
+    "load_preset",
     "load_routine",
+    "parse_routine",
     "play_session",
     "resolve_settings",
     "script_session",
     "save_draft",
+    "save_preset",
+    "serve",
     "timings_text",
 ]

@@ -13,18 +13,22 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Mapping, TextIO
+from typing import TYPE_CHECKING, Callable, Literal, Mapping, TextIO
 
 from .compiler import compile_script
-from .errors import SettingsError
+from .errors import ServeError, SettingsError
 from .progress import CancelToken, ProgressFn
 from .library import RoutineSummary, bundled
+from .presets import check_name
 from .routine import Routine
 from .script import ChapterSpan, Script
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .play.commands import Action, Commands
+
+#: What ``audioguide serve`` imports that the rest does not (the ``web`` extra).
+WEB_MODULES = ("starlette", "uvicorn", "jinja2", "multipart", "python_multipart", "segno", "psutil")
 
 #: Where ``export_session`` writes when no output is given: ``build/ROUTINE.FORMAT``.
 DEFAULT_OUTPUT_DIR = Path("build")
@@ -144,12 +148,15 @@ def export_session(
     bitrate: str | None = None,
     engine: str = "auto",
     voice: str | None = None,
+    listener: str = "",
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> ExportResult:
     """Speak, stitch and write one audio file plus its ``.vtt`` and ``.json`` sidecars.
 
-    ``output`` defaults to ``default_output(routine, fmt)``. The path, format,
+    ``listener`` (a name, at most 80 characters) goes into the title tag and
+    the cover: "Self foot massage, for Anna" (``SettingsError`` if it is not
+    one short line). ``output`` defaults to ``default_output(routine, fmt)``. The path, format,
     bitrate and encoder are checked before any synthesis (``OutputPathError``,
     ``BitrateError`` with the format's range: exit 2; a missing ffmpeg is
     ``ExportError``). ``bitrate`` None is ``DEFAULT_BITRATE`` (WAV takes none). ``progress`` hears the lines being
@@ -164,15 +171,18 @@ def export_session(
     from .synth import make_synthesizer
 
     path = Path(output) if output is not None else default_output(routine, fmt)
+    title = routine.title
+    if listener:
+        title = f"{title}, for {check_name(listener, 'listener')}"
     kind = check_output(path, fmt, bitrate)  # a bad path or bitrate, or a missing ffmpeg, costs nothing
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)
     timeline = pipeline.build_timeline(routine, settings, synth, progress, cancel)
-    meta = Metadata(title=routine.title, artist=routine.artist, album="audioguide", comment=routine.description)
+    meta = Metadata(title=title, artist=routine.artist, album="audioguide", comment=routine.description)
     written = export(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate, progress=progress, cancel=cancel)
     script = timeline.script
     return ExportResult(
         paths=tuple(written),
-        title=routine.title,
+        title=title,
         duration_ms=script.total_ms,
         chapters=tuple(script.chapters()),
         voice=f"{synth.engine.name}/{synth.voice}",
@@ -253,3 +263,32 @@ def clear_cache() -> int:
 
     return SpeechCache().clear()
 
+
+
+def serve(
+    *,
+    port: int = 8765,
+    lan: bool = False,
+    open_browser: bool = False,
+    data_dir: str | os.PathLike[str] | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Run the web page (``audioguide serve``) until interrupted: see ``audioguide.web``.
+
+    It listens on 127.0.0.1:``port`` (0 picks a free port), or with ``lan`` on
+    every interface behind a random access token; ``announce`` hears the
+    lines to show the person who started it (the address, a QR code in
+    text). ``data_dir`` holds uploads, presets and sessions (default:
+    ``AUDIOGUIDE_DATA_DIR`` or the platform's user data folder). Raises
+    ``ServeError`` (exit 1) when the port is taken or the folder is unusable.
+    The web package imports Starlette, uvicorn and Jinja2 only here.
+    """
+    try:
+        from .web.server import run
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in WEB_MODULES:
+            raise
+        raise ServeError(f"the web page needs the web extra ({missing} is missing): "
+                         "pip install 'audioguide[web]' (./scripts/setup installs it)") from None
+    run(port=port, lan=lan, open_browser=open_browser, data_dir=data_dir, announce=announce)

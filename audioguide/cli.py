@@ -352,6 +352,28 @@ def voices() -> None:
             click.echo(f"  {'*' if v.default else ' '} {v.name}  {v.description}")
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port to listen on (0 picks a free one).")
+@click.option("--lan", is_flag=True,
+              help="Also serve phones and computers on the local network, behind a random access code "
+                   "carried by the link and the QR code it prints.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in this computer's web browser.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where uploads, presets and made sessions live "
+                   "(default: AUDIOGUIDE_DATA_DIR, else ~/.local/share/audioguide).")
+def serve(port: int, lan: bool, open_browser: bool, data_dir: str | None) -> None:
+    """A web page to pick a routine, set its timings, make the session, listen and download it.
+
+    \b
+    On this computer only (127.0.0.1), unless --lan; Ctrl-C stops it.
+      audioguide serve --open      then use the page in the browser
+      audioguide serve --lan       a phone scans the printed QR code
+    """
+    ag.serve(port=port, lan=lan, open_browser=open_browser, data_dir=data_dir,
+             announce=lambda line: click.echo(line, err=True))
+
+
 @cli.group()
 def cache() -> None:
     """The on-disk speech cache (AUDIOGUIDE_CACHE_DIR overrides where it lives)."""

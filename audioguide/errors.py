@@ -74,6 +74,10 @@ class PlaybackError(AudioguideError):
     """Live playback failed (for example, no sound device)."""
 
 
+class ServeError(AudioguideError):
+    """The web page cannot be served (a port in use, an unusable data folder)."""
+
+
 class Cancelled(AudioguideError):
     """The caller asked long work (an export) to stop through its cancel token."""
 

@@ -205,8 +205,14 @@ def load_routine(ref: str | None = None) -> Routine:
     return _Validator(doc).routine(name)
 
 
-def parse_routine(text: str, display: str = "routine.yaml", name: str = "routine") -> Routine:
-    """Validate a routine given as YAML text (for tests and tools)."""
+def parse_routine(source: str | bytes, display: str = "routine.yaml", name: str = "routine") -> Routine:
+    """Validate a routine given as YAML text, or as raw bytes (an upload), exactly as a file is.
+
+    Bytes get a file's checks first (at most 1 MB, not binary, UTF-8). ``display``
+    names it in messages (``display:LINE: path: problem``); ``name`` is the
+    routine's name. Raises ``RoutineError`` (one line).
+    """
+    text = yamlfile.decode(source, display, RoutineError) if isinstance(source, bytes) else source
     return _Validator(yamlfile.parse(text, display, RoutineError)).routine(name)
 
 

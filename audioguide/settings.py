@@ -70,11 +70,23 @@ def resolve(
     length: str | float | None = None,
     options: Mapping[str, str | None] | None = None,
     chimes: bool | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Apply every source in order of precedence; SettingsError names the culprit."""
+    """Apply every source in order of precedence; SettingsError names the culprit.
+
+    ``values`` holds what a timings file holds (settings, options, ``pace``,
+    ``length`` in minutes, ``chimes``), from a web form or a saved preset; it
+    comes right after ``timings``, and messages name its key (``tender_hold:
+    must be 1..600 seconds, got 700``). Text values are read like ``--set``'s
+    (``"20"`` is 20, ``""`` is nothing).
+    """
     s = defaults(routine)
     if timings is not None:
         s = _apply_timings_file(routine, s, Path(timings), str(timings))
+    for key, value in (values or {}).items():
+        if isinstance(value, str) and key not in routine.options:  # a choice is a name, never a YAML boolean
+            value = _scalar(value.strip())
+        s = _apply(routine, s, str(key), value, oneline(str(key)))
     for item in sets:
         key, sep, raw = item.partition("=")
         where = f"--set {oneline(item)}"

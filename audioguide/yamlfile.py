@@ -88,14 +88,20 @@ def read_text(path: Path, display: str, error: type[Exception]) -> str:
             raise error(f"{display}: file is {size:,} bytes; the limit is {MAX_BYTES:,}")
         with path.open("rb") as stream:  # st_size is 0 for /dev/zero or a pipe: never read unbounded
             raw = stream.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise error(f"{display}: more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}")
     except FileNotFoundError:
         raise error(f"{display}: no such file") from None
     except PermissionError:
         raise error(f"{display}: permission denied") from None
     except OSError as exc:
         raise error(f"{display}: cannot read: {exc.strerror or exc}") from None
+    return decode(raw, display, error)
+
+
+def decode(raw: bytes, display: str, error: type[Exception]) -> str:
+    """Bytes (a file's or an upload's) as YAML text: at most ``MAX_BYTES``, no NUL, UTF-8; else one ``error`` line."""
+    display = oneline(display)
+    if len(raw) > MAX_BYTES:
+        raise error(f"{display}: more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}")
     if b"\x00" in raw:
         raise error(f"{display}: is a binary file, not YAML text")
     try:

@@ -1,0 +1,200 @@
+"""Routes for choosing: the routine list, a routine's form, the script preview, uploads and presets."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath, PureWindowsPath
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+import audioguide as ag
+
+from .render import page, web_of
+from .forms import SessionForm
+from .store import MAX_UPLOAD_BYTES, NAME, LimitError, slug
+
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+#: Notes a redirect may ask the routine page to show (never text from the request itself).
+NOTES = {
+    "uploaded": "Uploaded. It is in the list of routines now.",
+    "replaced": "Uploaded; it replaced your routine of the same name.",
+    "saved": "Preset saved.",
+}
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/", index, name="index"),
+        Route("/routines/{name}", routine_page, name="routine"),
+        Route("/routines/{name}/script", script_preview, name="script"),
+        Route("/routines/{name}/source", routine_source, name="source"),
+        Route("/routines/{name}/delete", delete_routine, methods=["POST"], name="delete_routine"),
+        Route("/upload", upload, methods=["POST"], name="upload"),
+        Route("/presets", save_preset, methods=["POST"], name="save_preset"),
+        Route("/presets/{slug}/delete", delete_preset, methods=["POST"], name="delete_preset"),
+    ]
+
+
+def uploaded_rows(request: Request) -> list[dict]:
+    """Each uploaded routine's name, title and estimated length, or the one line saying why it does not load."""
+    rows = []
+    for name in web_of(request).data.uploaded():
+        try:
+            routine = web_of(request).data.load(name)
+            script = ag.compile_script(routine, ag.resolve_settings(routine))
+            rows.append({"name": name, "title": routine.title, "total_ms": script.total_ms, "error": ""})
+        except ag.AudioguideError as exc:
+            rows.append({"name": name, "title": name, "total_ms": 0, "error": str(exc)})
+    return rows
+
+
+async def index(request: Request, upload_error: str = "", status_code: int = 200) -> Response:
+    web = web_of(request)
+    bundled = await run_in_threadpool(lambda: web.data.summaries)
+    uploaded = await run_in_threadpool(uploaded_rows, request)
+    presets = ag.list_presets(web.data.presets)
+    return page(request, "index.html", status_code, bundled=bundled, uploaded=uploaded, presets=presets,
+                upload_error=upload_error, sessions=web.data.list_sessions()[:5])
+
+
+def load_or_404(request: Request, name: str) -> ag.Routine:
+    try:
+        return web_of(request).data.load(name)
+    except LookupError:
+        raise HTTPException(404, f"There is no routine called {name!r}.") from None
+
+
+async def routine_page(request: Request) -> Response:
+    name = request.path_params["name"]
+    routine = load_or_404(request, name)
+    web = web_of(request)
+    preset_slug = request.query_params.get("preset")
+    note = NOTES.get(request.query_params.get("note", ""), "")
+    if preset_slug is not None:
+        preset = ag.load_preset(web.data.presets, preset_slug)
+        form, preset_name = SessionForm.from_preset(routine, preset), preset.name
+    else:
+        form, preset_name = SessionForm.read(routine, request.query_params), ""
+    return await render_routine(request, routine, form, note=note, preset_name=preset_name)
+
+
+async def render_routine(request: Request, routine: ag.Routine, form: SessionForm, *, error: str = "",
+                         note: str = "", preset_name: str = "", status_code: int = 200) -> Response:
+    """The routine's form holding ``form``'s values, with its estimated length and chapters (or ``error``)."""
+    web = web_of(request)
+    voices = await run_in_threadpool(web.voices)
+    options, settings, session = form.fields(routine, voices)
+    script = None
+    if not error:
+        try:
+            script = ag.compile_script(routine, form.settings(routine))
+        except ag.BadInputError as exc:
+            error, status_code = str(exc), 400
+    return page(request, "routine.html", status_code, routine=routine, options=options, settings=settings,
+                session=session, script=script, error=error, note=note, preset_name=preset_name,
+                source=web.data.source(routine.name) is not None, form=form)
+
+
+async def script_preview(request: Request) -> Response:
+    routine = load_or_404(request, request.path_params["name"])
+    form = SessionForm.read(routine, request.query_params)
+    try:
+        script = ag.compile_script(routine, form.settings(routine))
+    except ag.BadInputError as exc:
+        return await render_routine(request, routine, form, error=str(exc), status_code=400)
+    return page(request, "script.html", routine=routine, script=script, form=form, rows=script_rows(script))
+
+
+def script_rows(script: ag.Script) -> list[dict]:
+    """The script as table rows: a chapter heading, or a time and what happens."""
+    rows = []
+    for cue in script:
+        if cue.type == "chapter":
+            rows.append({"chapter": cue.title, "start_ms": cue.start_ms})
+        elif cue.type == "say":
+            rows.append({"start_ms": cue.start_ms, "kind": "say", "what": cue.text})
+        elif cue.type == "pause":
+            seconds = f"{round(cue.duration_ms / 100) / 10:g} s"
+            what = (f"wait for the go-ahead, at most {seconds}" if cue.self_paced
+                    else f"pause {seconds}" + ("" if cue.flexible else " (fixed)"))
+            rows.append({"start_ms": cue.start_ms, "kind": "pause", "what": what})
+        else:
+            rows.append({"start_ms": cue.start_ms, "kind": "chime", "what": f"{cue.kind} chime"})
+    return rows
+
+
+async def routine_source(request: Request) -> Response:
+    text = web_of(request).data.source(request.path_params["name"])
+    if text is None:
+        raise HTTPException(404, "Only uploaded routines show their source here.")
+    return PlainTextResponse(text)
+
+
+async def delete_routine(request: Request) -> Response:
+    web_of(request).data.delete_routine(request.path_params["name"])
+    return RedirectResponse("/", status_code=303)
+
+
+async def upload(request: Request) -> Response:
+    """A routine YAML, validated by the library's own loader (the same located messages as the CLI)."""
+    try:
+        form = await request.form(max_files=1, max_fields=4, max_part_size=10_000)
+    except MultiPartException as exc:
+        return await index(request, f"The upload could not be read: {exc}", 400)
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return await index(request, "Choose a file to upload first.", 400)
+    raw = await file.read(MAX_UPLOAD_BYTES + 1)
+    await form.close()
+    filename = PureWindowsPath(PurePosixPath(file.filename).name).name  # old browsers send a whole path
+    filename = "".join(c for c in filename if c.isprintable())[:80] or "upload"
+    if len(raw) > MAX_UPLOAD_BYTES:
+        return await index(request, f"{filename}: more than {MAX_UPLOAD_BYTES:,} bytes; the limit is "
+                                    f"{MAX_UPLOAD_BYTES:,}", 413)
+    stem, dot, suffix = filename.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    name = slug(stem if dot else filename)
+    web = web_of(request)
+    if not NAME.match(name):
+        return await index(request, f"{filename}: the file's name needs a letter or a digit", 400)
+    if name in web.data.bundled():
+        return await index(request, f"{filename}: {name!r} is a bundled routine's name; rename your file", 400)
+    try:
+        if suffix not in ROUTINE_SUFFIXES:
+            return await index(request, f"{filename}: upload a routine (.yaml or .yml)", 400)
+        await run_in_threadpool(ag.parse_routine, raw, filename, name)
+        replaced = web.data.save_routine(name, raw.decode("utf-8"))
+    except LimitError as exc:
+        return await index(request, str(exc), 409)
+    except ag.BadInputError as exc:
+        return await index(request, str(exc), 400)
+    return RedirectResponse(f"/routines/{name}?note={'replaced' if replaced else 'uploaded'}", status_code=303)
+
+
+async def save_preset(request: Request) -> Response:
+    web = web_of(request)
+    data = await request.form(max_files=0, max_fields=200, max_part_size=10_000)
+    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    routine = load_or_404(request, fields.get("routine", ""))
+    form = SessionForm.read(routine, fields)
+    name = fields.get("preset_name", "")
+    try:
+        form.settings(routine)
+        form.check(await run_in_threadpool(web.voices))
+        preset = form.preset(name, routine)
+        web.data.save_preset(preset)
+    except LimitError as exc:
+        return await render_routine(request, routine, form, error=str(exc), preset_name=name, status_code=409)
+    except ag.BadInputError as exc:
+        return await render_routine(request, routine, form, error=str(exc), preset_name=name, status_code=400)
+    return RedirectResponse(f"/routines/{routine.name}?preset={preset.slug}&note=saved", status_code=303)
+
+
+async def delete_preset(request: Request) -> Response:
+    ag.delete_preset(web_of(request).data.presets, request.path_params["slug"])
+    return RedirectResponse("/", status_code=303)
