@@ -335,3 +335,22 @@ def test_the_web_package_uses_only_the_public_api():
                 raise AssertionError(f"{path.name} reaches outside the web package")
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ag":
                 assert node.attr in ag.__all__ or node.attr == "__version__", f"{path.name}: ag.{node.attr}"
+
+
+def test_the_readme_section_names_every_serve_option_and_the_real_limits():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The web page"):]
+    section = section[: section.index("\n## ", 1)]
+    from click.testing import CliRunner
+
+    from audioguide.cli import cli
+    from audioguide.web import app, forms, jobs
+
+    help_text = CliRunner().invoke(cli, ["serve", "--help"]).output
+    options = set(re.findall(r"(--[a-z]+)", help_text)) - {"--help"}
+    assert options == set(re.findall(r"^\| `(--[a-z]+)", section, re.M))
+    for figure in (f"{store.MAX_UPLOAD_BYTES:,} bytes", f"at most {app.MAX_BODY:,}", f"| {store.MAX_ROUTINES} (",
+                   f"| presets | {store.MAX_PRESETS} |", f"the {store.MAX_SESSIONS} most recent",
+                   f"| {jobs.MAX_WAITING} behind", f"{forms.MAX_FIELD} characters", f"listener name {forms.MAX_LISTENER}"):
+        assert figure in section, figure
+    assert f"--port N` | the port (default {8765}" in section
