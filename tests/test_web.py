@@ -140,7 +140,11 @@ def test_a_broken_upload_shows_the_loaders_own_located_message(client, tmp_path,
     ("binary.yaml", b"title: x\x00\x01", 400, "binary.yaml: is a binary file, not YAML text"),
     ("latin.yaml", "title: caf\u00e9".encode("latin-1"), 400, "latin.yaml:1: not valid UTF-8 text"),
     ("alias.yaml", b"a: &x [1]\nb: *x\n", 400, "alias.yaml:2"),
-    ("notes.pdf", b"%PDF-1.4", 400, "upload a routine (.yaml or .yml)"),
+    ("notes.pdf", b"%PDF-1.4", 400, "upload a routine (.yaml or .yml) or a plain-text guide (.txt or .md)"),
+    ("empty.txt", b"", 400, "empty.txt: is empty"),
+    ("blob.md", b"\x89PNG\r\n\x1a\n\x00\x00", 400, "blob.md:"),
+    ("big.txt", b"Press your thumb. " * 20_000, 400, "big.txt: 360,000 bytes is too big for a guide"),
+    ("chatter.txt", b"The weather was nice. We had tea.\n", 400, "chatter.txt: no instructions found"),
     ("foot-massage.yaml", TINY, 400, "'foot-massage' is a bundled routine's name"),
     ("!!!.yaml", TINY, 400, "the file's name needs a letter or a digit"),
     ("huge.yaml", b"#" * (store.MAX_UPLOAD_BYTES + 1), 413, "the limit is 1,000,000"),
@@ -150,6 +154,20 @@ def test_bad_uploads_are_refused_with_one_clear_line(client, name, data, status,
     assert page.status_code == status
     assert message in error_of(page.text)
     assert "Traceback" not in page.text
+
+
+def test_a_plain_text_guide_is_drafted_into_a_routine_by_the_draft_commands_own_function(client, web):
+    guide = (Path(__file__).parent / "data" / "guides" / "calf-cramp.txt").read_bytes()
+    page = upload(client, "Calf cramp.txt", guide)
+    assert page.status_code == 303 and page.headers["location"] == "/routines/calf-cramp?note=drafted"
+    stored = client.get("/routines/calf-cramp/source").text
+    assert stored == ag.draft_routine(guide, display="Calf cramp.txt")  # exactly what `audioguide draft` writes
+    assert "# CHECK:" in stored
+    shown = client.get(page.headers["location"])
+    assert shown.status_code == 200 and "Drafted from your guide" in shown.text
+    routine = web.data.load("calf-cramp")
+    assert client.get("/routines/calf-cramp/script").status_code == 200 and routine.steps
+    assert client.post("/routines/calf-cramp/delete").status_code == 303
 
 
 def test_an_upload_with_no_file_and_past_the_count_limit_are_refused(client, monkeypatch, tiny):

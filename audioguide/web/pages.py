@@ -19,10 +19,12 @@ from .forms import SessionForm
 from .store import MAX_UPLOAD_BYTES, NAME, LimitError, slug
 
 ROUTINE_SUFFIXES = (".yaml", ".yml")
+GUIDE_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 #: Notes a redirect may ask the routine page to show (never text from the request itself).
 NOTES = {
     "uploaded": "Uploaded. It is in the list of routines now.",
     "replaced": "Uploaded; it replaced your routine of the same name.",
+    "drafted": "Drafted from your guide: read its script, and its source's CHECK comments (the draft's guesses).",
     "saved": "Preset saved.",
 }
 
@@ -141,7 +143,8 @@ async def delete_routine(request: Request) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    """A routine YAML, validated by the library's own loader (the same located messages as the CLI)."""
+    """A routine YAML, checked by the library's own loader (the same located messages as the CLI), or a
+    plain-text guide, drafted into a routine by ``draft_routine`` (what ``audioguide draft`` does)."""
     try:
         form = await request.form(max_files=1, max_fields=4, max_part_size=10_000)
     except MultiPartException as exc:
@@ -165,15 +168,28 @@ async def upload(request: Request) -> Response:
     if name in web.data.bundled():
         return await index(request, f"{filename}: {name!r} is a bundled routine's name; rename your file", 400)
     try:
-        if suffix not in ROUTINE_SUFFIXES:
-            return await index(request, f"{filename}: upload a routine (.yaml or .yml)", 400)
-        await run_in_threadpool(ag.parse_routine, raw, filename, name)
-        replaced = web.data.save_routine(name, raw.decode("utf-8"))
+        if suffix in ROUTINE_SUFFIXES:
+            await run_in_threadpool(ag.parse_routine, raw, filename, name)
+            text, note = raw.decode("utf-8"), "uploaded"
+        elif suffix in GUIDE_SUFFIXES:
+            text, note = await run_in_threadpool(draft, raw, filename, name), "drafted"
+        else:
+            return await index(request, f"{filename}: upload a routine (.yaml or .yml) or a plain-text guide "
+                                        "(.txt or .md)", 400)
+        replaced = web.data.save_routine(name, text)
     except LimitError as exc:
         return await index(request, str(exc), 409)
     except ag.BadInputError as exc:
         return await index(request, str(exc), 400)
-    return RedirectResponse(f"/routines/{name}?note={'replaced' if replaced else 'uploaded'}", status_code=303)
+    return RedirectResponse(f"/routines/{name}?note={'replaced' if replaced and note == 'uploaded' else note}",
+                            status_code=303)
+
+
+def draft(raw: bytes, filename: str, name: str) -> str:
+    """A plain-text guide drafted into routine YAML, then checked by the loader as an uploaded routine is."""
+    text = ag.draft_routine(raw, display=filename)
+    ag.parse_routine(text, f"{name}.yaml", name)
+    return text
 
 
 async def save_preset(request: Request) -> Response:

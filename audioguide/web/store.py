@@ -3,7 +3,7 @@
 Layout (``--data DIR``, else ``AUDIOGUIDE_DATA_DIR``, else the platform's
 user data folder: ``~/.local/share/audioguide`` on Linux)::
 
-    routines/NAME.yaml        uploaded routines
+    routines/NAME.yaml        uploaded routines (a plain-text guide is stored as the routine drafted from it)
     presets/NAME.yaml         named presets (audioguide.presets)
     sessions/ID/              one made session: the audio, .vtt, .json and meta.json
     sessions/.new-ID/         a session being made (renamed into place when complete)
