@@ -86,9 +86,9 @@ __all__ = [
     "parse_routine",
     "play_session",
     "resolve_settings",
-    "script_session",
     "save_draft",
     "save_preset",
+    "script_session",
     "serve",
     "timings_text",
 ]
