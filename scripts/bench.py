@@ -115,7 +115,7 @@ def long_sessions(env: dict[str, str], work: Path, engine: str) -> dict[str, flo
 
 def installed_engines() -> list[str]:
     out = subprocess.run([AUDIOGUIDE, "voices"], capture_output=True, text=True)
-    installed = {line.split()[0] for line in out.stdout.splitlines() if line.strip().endswith(": installed")}
+    installed = {line.split()[0].rstrip(":") for line in out.stdout.splitlines() if line.strip().endswith(": installed")}
     return [e for e in ("piper", "pyttsx3") if e in installed]
 
 
