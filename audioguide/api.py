@@ -176,10 +176,11 @@ def export_session(
         title = f"{title}, for {check_name(listener, 'listener')}"
     kind = check_output(path, fmt, bitrate)  # a bad path or bitrate, or a missing ffmpeg, costs nothing
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)
-    timeline = pipeline.build_timeline(routine, settings, synth, progress, cancel)
     meta = Metadata(title=title, artist=routine.artist, album="audioguide", comment=routine.description)
-    written = export(timeline, path, fmt=fmt, meta=meta, bitrate=bitrate, progress=progress, cancel=cancel)
-    script = timeline.script
+    # Speech is synthesized, mixed and encoded as the file is written, chunk by chunk.
+    with pipeline.SessionStream(routine, settings, synth, progress, cancel) as session:
+        written = export(session, path, fmt=fmt, meta=meta, bitrate=bitrate, progress=progress, cancel=cancel)
+    script = session.script
     return ExportResult(
         paths=tuple(written),
         title=title,

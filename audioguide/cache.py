@@ -98,6 +98,10 @@ class SpeechCache:
                 pass  # Another process removed or replaced it already.
         return speech
 
+    def has(self, key: str) -> bool:
+        """Whether an entry for ``key`` exists (not read or checked: ``get`` may still find it damaged)."""
+        return self.path_for(key).is_file()
+
     def put(self, key: str, speech: Speech) -> None:
         """Store ``speech`` under ``key`` atomically; raises CacheError if it cannot."""
         path = self.path_for(key)

@@ -1,4 +1,10 @@
-"""Export: one Timeline becomes one audio file for a phone, plus sidecars.
+"""Export: a session's audio becomes one audio file for a phone, plus sidecars.
+
+The audio is read in chunks (``SessionAudio``: a whole-buffer ``Timeline``, or
+``pipeline.SessionStream``, which speaks and renders as it is read) and goes
+straight to the encoder (``encoders.py``), so memory does not grow with the
+session's length; chapters, tags and sidecars follow from the script, which
+is complete once the audio has been read.
 
 Formats: MP3 (ID3v2.3 tags, CHAP + CTOC chapters, cover), M4B (AAC in MP4 with
 chapters, tags and cover, branded as an audiobook), Ogg Vorbis (tags and
@@ -10,23 +16,22 @@ Every file is written to a temporary file in its own directory, fsynced and
 renamed into place, so an existing output is only ever replaced by a complete
 new one. Missing parent directories are created (``mkdir -p``): the default
 output lives under ``build/``, and a typo'd folder is easier to spot than a
-refusal. Encoding goes through pydub, which runs ffmpeg.
+refusal. Encoding runs ffmpeg (the one pydub finds).
 """
 
 from __future__ import annotations
 
-import ast
 import base64
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import warnings
-import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
+
+import numpy as np
 
 from mutagen import MutagenError
 from mutagen.flac import Picture
@@ -34,19 +39,14 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TDRC, TIT2, TPE1, CTOCFlag
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggvorbis import OggVorbis
 
-# pydub warns at import when ffmpeg is missing; we check for it ourselves and
-# say what to install in one line (see _require_ffmpeg), only when it is needed.
-warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
-from pydub import AudioSegment  # noqa: E402
-from pydub.exceptions import CouldntEncodeError  # noqa: E402
-
+from . import encoders
 from .cover import COVER_SIZE, cover_png
+from .encoders import ToolFailed
 from .errors import ExportError, OutputPathError
 from .files import write_atomic
 from .formats import check_bitrate, format_for
 from .id3tag import put_tag, tag_bytes
 from .progress import CancelToken, Progress, ProgressFn, check_cancel
-from .mixer import Timeline
 from .script import ChapterSpan, Say, Script
 
 #: LAME's quality 5 ("good speed, reasonable quality") instead of ffmpeg's 3:
@@ -57,6 +57,21 @@ MP3_ENCODER_ARGS = ("-compression_level", "5", "-id3v2_version", "0")
 
 #: Called with a short stage description ("encoding mp3") as each stage begins.
 Stage = Callable[[str], None]
+
+
+class SessionAudio(Protocol):
+    """A session's samples, read once in order, and the exact script they follow."""
+
+    sample_rate: int
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """Mono int16 samples in consecutive pieces; read once."""
+        ...
+
+    @property
+    def script(self) -> Script:
+        """The exact script (complete once ``chunks()`` is exhausted)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,7 @@ def check_output(path: str | os.PathLike[str], fmt: str | None = None, bitrate: 
 
 
 def export(
-    timeline: Timeline,
+    audio: SessionAudio,
     path: str | os.PathLike[str],
     *,
     fmt: str | None = None,
@@ -100,7 +115,11 @@ def export(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> list[Path]:
-    """Write ``timeline`` to ``path`` and the ``.vtt``/``.json`` sidecars beside it.
+    """Write ``audio`` to ``path`` and the ``.vtt``/``.json`` sidecars beside it.
+
+    ``audio`` is a ``mixer.Timeline`` or anything else that gives its samples
+    in chunks (``pipeline.SessionStream`` speaks and renders them as they are
+    read: errors of those stages, such as ``EngineError``, pass through as they are).
 
     ``bitrate`` (``64k``) applies to mp3, m4b and ogg, within ``formats.BITRATES``
     (None: ``formats.DEFAULT_BITRATE``); WAV takes none. ``progress`` is called as each
@@ -115,20 +134,13 @@ def export(
     kind = check_output(path, fmt, bitrate)
     bitrate = check_bitrate(kind, bitrate)
     vtt, js = path.with_suffix(".vtt"), path.with_suffix(".json")
-
-    script = timeline.script
-    segment = AudioSegment(
-        data=timeline.samples.astype("<i2", copy=False).tobytes(),  # WAV/PCM byte order
-        sample_width=2,
-        frame_rate=timeline.sample_rate,
-        channels=1,
-    )
     stage = _Stages(progress, _STAGES[kind] + 2, cancel)
 
     def write_audio(tmp: Path) -> None:
-        _WRITERS[kind](segment, tmp, meta, script, bitrate, stage)
+        _WRITERS[kind](audio, tmp, meta, bitrate, stage)
 
     _guarded(path, kind, lambda: write_atomic(path, write_audio))
+    script = audio.script
     stage.cancel = None  # the audio is in place: finish its sidecars rather than leave old ones beside it
     stage("writing transcript")
     _guarded(vtt, kind, lambda: write_atomic(vtt, lambda tmp: tmp.write_text(vtt_text(script), encoding="utf-8")))
@@ -186,9 +198,10 @@ def timestamp(ms: int) -> str:
 # Each fills ``tmp`` completely (audio, then tags) and calls ``stage`` as it goes.
 
 
-def _write_mp3(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
+def _write_mp3(session: SessionAudio, tmp: Path, meta: Metadata, bitrate: str, stage: Stage) -> None:
     stage("encoding mp3")
-    _encode(seg, tmp, format="mp3", codec="libmp3lame", bitrate=bitrate, extra=MP3_ENCODER_ARGS)
+    _encode(session, tmp, fmt="mp3", codec="libmp3lame", bitrate=bitrate, extra=MP3_ENCODER_ARGS)
+    script = session.script
     stage("tagging mp3")
     # A fresh tag replaces ffmpeg's; ID3v2.3 because older car stereos and
     # Windows read it and not 2.4.
@@ -224,15 +237,16 @@ def chapter_ids(count: int) -> list[str]:
     return [f"ch{i:0{width}d}" for i in range(count)]
 
 
-def _write_m4b(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
+def _write_m4b(session: SessionAudio, tmp: Path, meta: Metadata, bitrate: str, stage: Stage) -> None:
     stage("encoding aac")
-    # pydub's extra parameters land after its own input, so a second input
-    # (the chapter list) cannot be added there: encode first, then remux.
+    # The chapters are known only once the audio is (its speech is measured as
+    # it streams): encode first, then remux with the chapter list.
     encoded = tmp.with_name(tmp.name + ".aac")
     try:
-        _encode(seg, encoded, format="ipod", codec="aac", bitrate=bitrate)
+        _encode(session, encoded, fmt="ipod", codec="aac", bitrate=bitrate)
+        script = session.script
         stage("adding chapters")
-        _run_ffmpeg(
+        encoders.run_ffmpeg(
             ["-i", str(encoded), "-f", "ffmetadata", "-i", "pipe:0"]
             + ["-map", "0:a", "-map_chapters", "1", "-c", "copy"]
             # "M4B " brand: Apple Books files it as a book and keeps the position;
@@ -259,9 +273,10 @@ def _write_m4b(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bit
     audio.save()
 
 
-def _write_ogg(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
+def _write_ogg(session: SessionAudio, tmp: Path, meta: Metadata, bitrate: str, stage: Stage) -> None:
     stage("encoding ogg")
-    _encode(seg, tmp, format="ogg", codec="libvorbis", bitrate=bitrate)
+    _encode(session, tmp, fmt="ogg", codec="libvorbis", bitrate=bitrate)
+    script = session.script
     stage("tagging ogg")
     audio = OggVorbis(tmp)
     audio.tags.clear()
@@ -285,22 +300,10 @@ def _write_ogg(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bit
     audio.save()
 
 
-def _write_wav(seg: AudioSegment, tmp: Path, meta: Metadata, script: Script, bitrate: str, stage: Stage) -> None:
+def _write_wav(session: SessionAudio, tmp: Path, meta: Metadata, bitrate: str, stage: Stage) -> None:
     stage("writing wav")
-    # No tags, no ffmpeg: the live player is checked against these bytes. The
-    # stdlib writer, not pydub's: on a write error pydub leaves a wave writer
-    # whose __del__ later prints a traceback. With nframes known up front,
-    # close() has no header to patch, and it runs on every path.
-    with open(tmp, "wb") as out:
-        writer = wave.open(out, "wb")
-        try:
-            writer.setparams((seg.channels, seg.sample_width, seg.frame_rate, int(seg.frame_count()), "NONE", ""))
-            writer.writeframesraw(seg.raw_data)
-        finally:
-            try:
-                writer.close()
-            except OSError:
-                pass  # the write error above is the one to report
+    # No tags, no ffmpeg: the live player is checked against these bytes.
+    encoders.write_wav(session.chunks(), tmp, session.sample_rate)
 
 
 _WRITERS = {"mp3": _write_mp3, "m4b": _write_m4b, "ogg": _write_ogg, "wav": _write_wav}
@@ -311,42 +314,8 @@ _STAGES = {"mp3": 2, "m4b": 3, "ogg": 2, "wav": 1}
 # -- internals ----------------------------------------------------------------------
 
 
-class _ToolFailed(Exception):
-    """ffmpeg failed; the message is the first error it printed."""
-
-
-def _encode(seg: AudioSegment, dest: Path, extra: tuple[str, ...] = (), **options: str) -> None:
-    """``seg.export`` into ``dest``, turning pydub's failure into ``_ToolFailed``."""
-    try:
-        with open(dest, "wb") as out:
-            # Errors only: the first line printed is then the cause, not the banner.
-            seg.export(out, parameters=["-v", "error", *extra], **options).close()
-    except CouldntEncodeError as e:
-        # pydub 0.25.1 leaves its two temp files (input WAV, partial output)
-        # behind when ffmpeg fails; their names are only in the error text.
-        for leftover in _pydub_temp_files(str(e)):
-            leftover.unlink(missing_ok=True)
-        raise _ToolFailed(_first_error(str(e).partition("Output from ffmpeg/avlib:")[2])) from None
-
-
-def _pydub_temp_files(message: str) -> list[Path]:
-    match = re.search(r"Command:(\[.*?\])\n", message)
-    if not match:
-        return []
-    try:
-        command = ast.literal_eval(match.group(1))
-        candidates = [Path(command[command.index("-i") + 1]), Path(command[-1])]
-    except (ValueError, SyntaxError, IndexError):
-        return []
-    tmpdir = Path(tempfile.gettempdir())
-    return [p for p in candidates if p.parent == tmpdir]
-
-
-def _run_ffmpeg(args: list[str], stdin: bytes) -> None:
-    command = [AudioSegment.converter, "-hide_banner", "-nostats", "-v", "error", "-y", *args]
-    result = subprocess.run(command, input=stdin, capture_output=True)
-    if result.returncode != 0:
-        raise _ToolFailed(_first_error(result.stderr.decode(errors="replace")) or f"exit status {result.returncode}")
+def _encode(audio: SessionAudio, dest: Path, **options: str | tuple[str, ...]) -> None:
+    encoders.encode(audio.chunks(), dest, sample_rate=audio.sample_rate, **options)  # type: ignore[arg-type]
 
 
 def _ffmetadata(chapters: list[ChapterSpan]) -> str:
@@ -361,20 +330,11 @@ def _ffmetadata(chapters: list[ChapterSpan]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _first_error(text: str) -> str:
-    """The first non-empty line of ffmpeg's error output, without its ``[codec @ 0x...]`` prefix."""
-    for line in text.splitlines():
-        line = re.sub(r"^(\[[^]]* @ 0x[0-9a-f]+\]\s*)+", "", line.strip())
-        if line:
-            return line
-    return ""
-
-
 def _guarded(path: Path, kind: str, action: Callable[[], object]) -> None:
     """Run ``action``, turning every expected failure into a one-line ``ExportError``."""
     try:
         action()
-    except _ToolFailed as e:
+    except ToolFailed as e:
         raise ExportError(f"encoding {kind} failed for {path}: {str(e) or 'ffmpeg failed'}") from None
     except MutagenError as e:
         raise ExportError(f"tagging {kind} failed for {path}: {' '.join(str(e).split())}") from None
@@ -401,8 +361,8 @@ def _check_output_path(path: Path, sidecars: tuple[Path, ...]) -> None:
 
 
 def _require_ffmpeg(path: Path) -> None:
-    # Checked up front: pydub leaks its temp files if the converter cannot start.
-    if shutil.which(AudioSegment.converter) is None:
+    # Checked up front, before any speech is synthesized for it.
+    if shutil.which(encoders.ffmpeg()) is None:
         raise ExportError(f"ffmpeg not found: sudo apt-get install ffmpeg (needed to write {path})")
 
 

@@ -1,8 +1,9 @@
 """Stitching: speech segments, exact silences and chimes into one PCM timeline.
 
-Every cue becomes an exact number of samples (``render_cue``) and ``mix`` writes
-them into one preallocated buffer, so the live player, which renders cue by cue,
-plays exactly what the export contains.
+``prepare_speech`` makes each engine segment ready to place; ``render.render_span``
+places them (and the chimes) for any span of a session, and ``mix`` renders a
+whole session as one buffer with it: the streaming export and the live player
+render span by span with the same function, so all three are the same samples.
 
 Preparing a segment (``prepare_speech``): resample to ``SAMPLE_RATE``, trim the
 engine's own leading and trailing silence and put back one consistent pad, apply
@@ -29,7 +30,7 @@ it actually landed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,13 +39,16 @@ import numpy as np
 # voice that does not speak at SAMPLE_RATE: it is imported where used, so that
 # live playback of the bundled voices starts speaking without it.
 
-from . import sounds
 from .engines.base import Speech
 from .errors import MixError
 from .loudness import TARGET_LUFS, limit, measure, moving_mean
 from .pcm import SAMPLE_RATE, ms_to_samples, samples_to_ms
-from .script import Chime, Cue, Say, Script
-from .text import fmt_clock
+from .render import CueTimes, render_span
+from .script import Script
+
+#: Samples per chunk when a whole buffer is handed on in pieces (10 s): the
+#: streaming export's unit, small against any session, large for a pipe write.
+CHUNK_SAMPLES = 10 * SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class Timeline:
     @property
     def duration_ms(self) -> int:
         return self.script.total_ms
+
+    def chunks(self, size: int = CHUNK_SAMPLES) -> Iterator[np.ndarray]:
+        """The samples in consecutive pieces of ``size`` (the last may be shorter): what the exporter reads."""
+        for at in range(0, len(self.samples), size):
+            yield self.samples[at : at + size]
 
 
 #: Audio more than this far below the loudest 10 ms of a segment counts as the
@@ -148,40 +157,18 @@ def speech_ms(prepared: np.ndarray) -> int:
     return samples_to_ms(len(prepared))
 
 
-def render_cue(cue: Cue, speech: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The exact int16 samples of one cue, as they appear in ``mix``.
+def mix(script: Script, speech: Mapping[str, np.ndarray]) -> Timeline:
+    """A whole session as one buffer: ``render.render_span`` over all of ``script``.
 
-    ``speech`` maps each spoken text to its prepared segment. The result is
-    ``ms_to_samples(cue.end_ms) - ms_to_samples(cue.start_ms)`` samples long:
-    speech or a chime padded with silence, or silence for a pause (and nothing
-    for a chapter mark, which lasts 0 ms).
+    ``speech`` maps each spoken text to its prepared segment. Raises
+    ``MixError`` if the cues are not laid end to end, a text has no speech or a
+    sound is longer than its cue.
     """
-    out = np.zeros(ms_to_samples(cue.end_ms) - ms_to_samples(cue.start_ms), np.int16)
-    _place(out, cue, speech)
-    return out
-
-
-def mix(
-    script: Script,
-    speech: Mapping[str, np.ndarray],
-    progress: Callable[[int, int], None] | None = None,
-) -> Timeline:
-    """Lay every cue of ``script`` into one buffer, in one pass.
-
-    Equal to concatenating ``render_cue`` over the cues. ``progress`` is called
-    with (milliseconds done, total milliseconds) after each cue.
-    """
-    buf = np.zeros(ms_to_samples(script.total_ms), np.int16)
-    at_ms = 0
+    cues = CueTimes(speech)
     for cue in script:
-        if cue.start_ms != at_ms:
-            raise MixError(
-                f"cue at {cue.start_ms} ms should start at {at_ms} ms: cues must be laid end to end"
-            )
-        _place(buf[ms_to_samples(cue.start_ms) : ms_to_samples(cue.end_ms)], cue, speech)
-        at_ms = cue.end_ms
-        if progress is not None:
-            progress(at_ms, script.total_ms)
+        cues.add(cue)
+    cues.finish()
+    buf = render_span(cues, 0, cues.end)
     buf.flags.writeable = False  # a Timeline is a value, shared by player and exporter
     return Timeline(buf, SAMPLE_RATE, script)
 
@@ -202,25 +189,6 @@ def voice_gain_db(speak: Callable[[str], Speech]) -> float:
             raise MixError("the voice produced silence for the loudness reference passage")
         gain += TARGET_LUFS - lufs
     return gain
-
-
-def _place(dst: np.ndarray, cue: Cue, speech: Mapping[str, np.ndarray]) -> None:
-    """Write the sound that starts at ``cue`` into the zeroed ``dst``, its exact span."""
-    if isinstance(cue, Say):
-        if cue.text not in speech:
-            raise MixError(f"no speech for {cue.text!r} (at {fmt_clock(cue.start_ms)})")
-        sound, what = speech[cue.text], repr(cue.text)
-    elif isinstance(cue, Chime):
-        sound, what = sounds.render(cue.kind), f"the {cue.kind} chime"
-    else:
-        return  # pauses and chapter marks are silence
-    fit = min(len(sound), len(dst))
-    if sound[fit:].any():
-        raise MixError(
-            f"{what} needs {speech_ms(sound)} ms but its cue at {fmt_clock(cue.start_ms)}"
-            f" lasts {cue.duration_ms} ms"
-        )
-    dst[:fit] = sound[:fit]
 
 
 def _join(segments: list[Speech], gain_db: float) -> np.ndarray:

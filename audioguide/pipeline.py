@@ -2,39 +2,156 @@
 
 routine + settings --compile (estimated)--> texts --synthesize--> speech
 --prepare (one gain for the voice)--> measured lengths --compile (measured)-->
-exact script --mix--> Timeline. Export and play both start from here, so what
-the speakers get and what the file holds are the same samples.
+exact cues --render_span--> samples. Export and play both start from here, so
+what the speakers get and what the file holds are the same samples.
+
+Nothing here holds a whole session's audio: ``SessionStream`` speaks each line
+when its cue is reached and hands the exporter the session in chunks, and
+``PreparedSpeech`` keeps every line's length but only a bounded number of
+prepared segments (a line that falls out is re-made from the speech cache).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from importlib import resources
 
 import numpy as np
 
 from . import mixer
-from .compiler import compile_script
+from .compiler import compile_script, stream_cues
+from .engines.base import Speech
+from .errors import MixError
+from .pcm import SAMPLE_RATE, samples_to_ms
+from .progress import CancelToken, Progress, ProgressFn, check_cancel
+from .render import CueTimes, render_span
 from .routine import Routine
 from .script import Script
-from .progress import CancelToken, ProgressFn
 from .settings import Settings
 from .synth import Synthesizer
 
+#: Bytes of prepared speech kept in memory (about 250 lines of 3 s). A line is
+#: used right after it is prepared; a later repeat that has fallen out is
+#: re-made from the speech cache (a file read and a prepare: milliseconds), so
+#: memory stays flat however many lines a session has.
+PREPARED_BUDGET_BYTES = 32 * 2**20
 
-@dataclass(frozen=True)
-class PreparedSpeech:
-    """Every spoken line of a session, trimmed, levelled and measured."""
 
-    audio: dict[str, np.ndarray]
-    """text -> samples at pcm.SAMPLE_RATE, ready to place (one gain for the whole voice)."""
+class PreparedSpeech(Mapping[str, np.ndarray]):
+    """text -> prepared segment (``mixer.prepare_speech`` with the voice's one gain), made on demand.
+
+    Every measured text keeps its length; the samples live in a
+    least-recently-used store of at most ``budget`` bytes (and always the last one used). A text that fell
+    out is spoken again through the synthesizer (a cache read) and prepared
+    again: the same samples, since preparing is deterministic. Without a
+    speech cache nothing is dropped (the engine might not say it the same way
+    twice). Safe to share between threads (the live feed adds, the player reads).
+    """
+
+    def __init__(self, synth: Synthesizer, gain_db: float, budget: int | None = None) -> None:
+        self.synth, self.gain_db = synth, gain_db
+        self.budget = None if synth.cache is None else budget if budget is not None else PREPARED_BUDGET_BYTES
+        """Bytes of segments kept (``PREPARED_BUDGET_BYTES``); None keeps every one (no speech cache)."""
+        self.samples: dict[str, int] = {}
+        """text -> length of its prepared segment in samples, for every text measured."""
+        self._store: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def add(self, text: str, speech: Speech) -> int:
+        """Prepare ``speech`` as ``text``'s segment and keep it; its length in ms."""
+        segment = mixer.prepare_speech(speech, self.gain_db)
+        with self._lock:
+            self.samples[text] = len(segment)
+            self._keep(text, segment)
+        return samples_to_ms(len(segment))
+
+    def ms(self, text: str) -> int:
+        """Milliseconds a measured text's segment needs (``mixer.speech_ms``)."""
+        return samples_to_ms(self.samples[text])
 
     @property
     def lengths_ms(self) -> dict[str, int]:
-        """text -> milliseconds its prepared segment needs (what the exact script is compiled with)."""
-        return {text: mixer.speech_ms(samples) for text, samples in self.audio.items()}
+        """text -> milliseconds, for every measured text (what the exact script is compiled with)."""
+        return {text: samples_to_ms(n) for text, n in self.samples.items()}
+
+    def __getitem__(self, text: str) -> np.ndarray:
+        with self._lock:
+            if text not in self.samples:
+                raise KeyError(text)
+            segment = self._store.get(text)
+            if segment is not None:
+                self._store.move_to_end(text)
+                return segment
+            segment = mixer.prepare_speech(self.synth.speak(text), self.gain_db)
+            if len(segment) != self.samples[text]:
+                raise MixError(f"the speech for {text[:60]!r} changed while it was being used"
+                               " (was the speech cache cleared?): export again")
+            self._keep(text, segment)
+            return segment
+
+    def __contains__(self, text: object) -> bool:
+        return text in self.samples
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.samples))
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def _keep(self, text: str, segment: np.ndarray) -> None:
+        old = self._store.pop(text, None)
+        self._bytes -= 0 if old is None else old.nbytes
+        self._store[text] = segment
+        self._bytes += segment.nbytes
+        while self.budget is not None and self._bytes > self.budget and len(self._store) > 1:
+            _, dropped = self._store.popitem(last=False)
+            self._bytes -= dropped.nbytes
+
+
+class Measure(Mapping[str, int]):
+    """text -> measured ms, speaking and preparing each text the first time it is asked for.
+
+    The ``speech_ms`` of ``compiler.stream_cues`` and ``compile_script``.
+    ``progress`` hears ``Progress("speaking (ENGINE)", done, total, "line")``
+    for the lines the engine must speak (cache hits are not counted: a warm run
+    reports nothing); ``cancel`` is checked before each of those (``Cancelled``).
+    """
+
+    def __init__(self, speech: PreparedSpeech, texts: list[str], progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> None:
+        self.speech, self.progress, self.cancel = speech, progress, cancel
+        synth = speech.synth
+        self.missing = {t for t in dict.fromkeys(texts) if not synth.is_cached(t)}
+        self.stage = f"speaking ({synth.engine.name})"
+        self.spoken = 0
+        self._report()
+
+    def __getitem__(self, text: str) -> int:
+        speech = self.speech
+        if text not in speech:
+            engine = text in self.missing
+            if engine:
+                check_cancel(self.cancel)
+            speech.add(text, speech.synth.speak(text))
+            if engine:
+                self.spoken += 1
+                self._report()
+        return speech.ms(text)
+
+    def _report(self) -> None:
+        if self.progress is not None and self.missing:
+            self.progress(Progress(self.stage, self.spoken, len(self.missing), "line"))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.speech)
+
+    def __len__(self) -> int:
+        return len(self.speech)
 
 
 #: Measured gains of the bundled voices (scripts/levels writes it; a test checks it is still true).
@@ -63,19 +180,14 @@ def voice_gain(synth: Synthesizer) -> float:
     return shipped if shipped is not None else mixer.voice_gain_db(synth.speak)
 
 
-def prepare(texts: list[str], synth: Synthesizer, progress: ProgressFn | None = None,
-            cancel: CancelToken | None = None) -> PreparedSpeech:
-    """Every text spoken (through the cache), trimmed and levelled with the voice's one gain."""
-    gain = voice_gain(synth)
-    speech = synth.speak_all(texts, progress, cancel)
-    return PreparedSpeech({t: mixer.prepare_speech(speech[t], gain) for t in texts})
-
-
 def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None) -> tuple[Script, PreparedSpeech]:
-    """The script with measured speech lengths, and the speech it was measured from."""
+    """The script with measured speech lengths (every line spoken first), and its speech."""
     texts = compile_script(routine, settings).spoken_texts()
-    speech = prepare(texts, synth, progress, cancel)
+    speech = PreparedSpeech(synth, voice_gain(synth))
+    lengths = Measure(speech, texts, progress, cancel)
+    for text in texts:
+        lengths[text]
     return compile_script(routine, settings, speech_ms=speech.lengths_ms), speech
 
 
@@ -83,4 +195,51 @@ def build_timeline(routine: Routine, settings: Settings, synth: Synthesizer, pro
                    cancel: CancelToken | None = None) -> mixer.Timeline:
     """The whole session as one exact buffer (mono int16 at ``pcm.SAMPLE_RATE``)."""
     script, speech = exact_script(routine, settings, synth, progress, cancel)
-    return mixer.mix(script, speech.audio)
+    return mixer.mix(script, speech)
+
+
+class SessionStream:
+    """A session's exact samples, made as they are read: what ``exporter.export`` streams to the encoder.
+
+    ``chunks()`` lays out the exact cues as each line is spoken (through the
+    cache), measured and prepared, and renders every ``chunk`` samples once the
+    cues cover them; ``script`` is the exact script once ``chunks()`` is done.
+    Only ``--length`` speaks every line first (fitting needs all the lengths).
+    The samples equal ``build_timeline``'s. Raises what the stages raise
+    (``EngineError``, ``CacheError``, ``Cancelled``, ``CompileError``).
+    """
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None, chunk: int = mixer.CHUNK_SAMPLES) -> None:
+        self.routine, self.settings, self.synth = routine, settings, synth
+        self.progress, self.cancel, self.chunk = progress, cancel, chunk
+        self._script: Script | None = None
+
+    @property
+    def script(self) -> Script:
+        if self._script is None:
+            raise RuntimeError("the script is known once every chunk has been read")
+        return self._script
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        routine, settings = self.routine, self.settings
+        if settings.length_ms is not None:
+            script, speech = exact_script(routine, settings, self.synth, self.progress, self.cancel)
+            cue_source: Iterator = iter(script.cues)
+        else:
+            texts = compile_script(routine, settings).spoken_texts()
+            speech = PreparedSpeech(self.synth, voice_gain(self.synth))
+            cue_source = stream_cues(routine, settings, Measure(speech, texts, self.progress, self.cancel))
+        cues = CueTimes(speech)
+        done = 0
+        for cue in cue_source:
+            cues.add(cue)
+            while cues.end - done >= self.chunk:
+                yield render_span(cues, done, done + self.chunk)
+                done += self.chunk
+        cues.finish()
+        if done < cues.end:
+            yield render_span(cues, done, cues.end)
+        self._script = Script(routine.name, routine.title, tuple(cues.cues), "measured", settings.record())

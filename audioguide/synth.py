@@ -77,6 +77,10 @@ class Synthesizer:
         speech = self._cached(key)
         return speech if speech is not None else self._synthesize(key, text)
 
+    def is_cached(self, text: str) -> bool:
+        """Whether ``text`` is in the cache: speaking it will not need the engine (unless the entry is damaged)."""
+        return self.cache is not None and self.cache.has(self.key(text))
+
     def speak_all(self, texts: Iterable[str], progress: ProgressFn | None = None,
                   cancel: CancelToken | None = None) -> dict[str, Speech]:
         """Speech for every distinct text, in first-seen order.

@@ -31,11 +31,11 @@ from audioguide.mixer import (
     Timeline,
     mix,
     prepare_speech,
-    render_cue,
     speech_ms,
     voice_gain_db,
 )
 from audioguide.pcm import SAMPLE_RATE, ms_to_samples
+from audioguide.render import CueTimes, render_span
 from audioguide.script import CHIME_MS, Chapter, Chime, Cue, Pause, Say, Script, relay
 
 FS = 32768  # int16 full scale
@@ -236,7 +236,23 @@ def test_silent_speech_becomes_just_the_pads(samples):
     assert np.array_equal(prepare_speech(Speech(samples, SAMPLE_RATE), 0.0), np.zeros(LEAD + TAIL))
 
 
-# -- render_cue and mix -------------------------------------------------------
+# -- render_span and mix -----------------------------------------------------
+
+
+def render_cue(cue: Cue, speech: dict[str, np.ndarray]) -> np.ndarray:
+    """The test's own placing of one cue: its sound (if any) at its first sample, silence after."""
+    out = np.zeros(ms_to_samples(cue.end_ms) - ms_to_samples(cue.start_ms), np.int16)
+    sound = speech[cue.text] if isinstance(cue, Say) else sounds.render(cue.kind) if isinstance(cue, Chime) else out[:0]
+    out[: len(sound)] = sound[: len(out)]
+    return out
+
+
+def cue_times(script: Script, speech: dict[str, np.ndarray]) -> CueTimes:
+    cues = CueTimes(speech)
+    for cue in script:
+        cues.add(cue)
+    cues.finish()
+    return cues
 
 
 @pytest.fixture(scope="module")
@@ -262,8 +278,9 @@ def session(voice) -> Script:
 
 
 def test_every_cue_renders_to_its_exact_span(session, voice):
+    cues = cue_times(session, voice)
     for cue in session:
-        out = render_cue(cue, voice)
+        out = render_span(cues, ms_to_samples(cue.start_ms), ms_to_samples(cue.end_ms))
         assert out.dtype == np.int16
         assert len(out) == ms_to_samples(cue.end_ms) - ms_to_samples(cue.start_ms)
         if isinstance(cue, (Pause, Chapter)):
@@ -282,6 +299,27 @@ def test_mix_equals_the_cues_rendered_one_by_one(session, voice):
     assert timeline.duration_ms == session.total_ms
     assert len(timeline.samples) == ms_to_samples(session.total_ms)
     assert np.array_equal(timeline.samples, np.concatenate([render_cue(c, voice) for c in session]))
+
+
+@pytest.mark.parametrize("size", [13, 1000, 4409, 22050, 99_991])
+def test_spans_of_any_size_join_into_the_whole_mix(session, voice, size):
+    cues = cue_times(session, voice)
+    parts = [render_span(cues, a, min(a + size, cues.end)) for a in range(0, cues.end, size)]
+    assert np.array_equal(np.concatenate(parts), mix(session, voice).samples)
+
+
+def test_spans_cut_on_and_beside_every_cue_edge_join_into_the_whole_mix(session, voice):
+    cues = cue_times(session, voice)
+    rng = np.random.default_rng(3)
+    cuts = {0, cues.end}
+    for edge in cues.starts:
+        cuts.update(min(max(edge + d, 0), cues.end) for d in (-1, 0, 1))  # one sample either side of a join
+    cuts.update(int(x) for x in rng.integers(0, cues.end, 40))
+    bounds = sorted(cuts)
+    parts = [render_span(cues, a, b) for a, b in zip(bounds, bounds[1:])]
+    assert np.array_equal(np.concatenate(parts), mix(session, voice).samples)
+    with pytest.raises(MixError, match="known cues end"):
+        render_span(cues, 0, cues.end + 1)
 
 
 def test_pauses_are_exact_to_the_sample(voice):
@@ -335,7 +373,7 @@ def test_missing_speech_names_the_text(voice):
     with pytest.raises(MixError, match="Two"):
         mix(script, {})
     with pytest.raises(MixError, match="Two"):
-        render_cue(script.cues[0], {})
+        render_span(cue_times(script, {}), 0, 10)
 
 
 def test_a_short_cue_may_only_lose_silence(voice):
@@ -357,14 +395,6 @@ def test_cues_must_be_laid_end_to_end(voice):
     script = Script("t", "T", gap)
     with pytest.raises(MixError, match="end to end"):
         mix(script, voice)
-
-
-def test_progress_reports_milliseconds(session, voice):
-    calls: list[tuple[int, int]] = []
-    mix(session, voice, progress=lambda done, total: calls.append((done, total)))
-    assert len(calls) == len(session.cues)
-    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
-    assert calls[-1] == (session.total_ms, session.total_ms)
 
 
 def test_timeline_samples_are_read_only(session, voice):

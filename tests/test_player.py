@@ -456,7 +456,7 @@ def test_when_synthesis_falls_behind_playback_waits_between_whole_cues(tiny, mon
     Loop(feed.cues, status, play=device).run()
     feed.stop()
     script, speech = pipeline.exact_script(routine, settings, synth)
-    timeline = mixer.mix(script, speech.audio)
+    timeline = mixer.mix(script, speech)
     assert np.array_equal(np.concatenate([s for _, s in sent]), timeline.samples)
     boundaries = {ms_to_samples(c.start_ms) for c in script.cues} | {len(timeline.samples)}
     at = 0

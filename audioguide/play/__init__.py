@@ -2,7 +2,8 @@
 
 What reaches the device equals the export: the feed walks the same exact cues
 (``compiler.stream_cues``, or ``compile_script`` with ``--length``) and the cue
-index renders each with ``mixer.render_cue``. At 0 dB volume the samples are
+index renders each buffer with ``render.render_span``, as the export renders
+its chunks. At 0 dB volume the samples are
 sent untouched.
 
 The package, one concern per module (imports point down this list):

@@ -1,8 +1,8 @@
 """The cue index: a session's exact cues with their sample offsets, as they become known.
 
 Live play walks the same exact cues as the export (``compiler.stream_cues``, or
-``compile_script`` with ``--length``) and renders each with
-``mixer.render_cue``, whose concatenation is ``mixer.mix``: what reaches the
+``compile_script`` with ``--length``) and renders each buffer with
+``render.render_span``, as the export renders its chunks: what reaches the
 device equals the exported samples.
 """
 
@@ -14,40 +14,29 @@ from typing import Sequence
 
 import numpy as np
 
-from ..pcm import SAMPLE_RATE, ms_to_samples
+from ..pcm import SAMPLE_RATE
+from ..render import CueTimes, SpeechSegments, render_span
 from ..script import Chapter, Chime, Cue, Say
 
 #: Longest buffer handed to the device at once (cut at a cue boundary, or inside a silence).
 MAX_BUFFER_S = 30
 
 
-class CueIndex:
-    """The session's exact cues, appended by a feeder thread (or all at once), with sample offsets.
+class CueIndex(CueTimes):
+    """The session's exact cues (``render.CueTimes``), appended by a feeder thread (or all at
+    once), with what navigation needs: steps, chapters and instructions."""
 
-    Appends happen on one thread and reads on another: lists only grow, and a
-    reader looks at ``len`` first, so it never sees a cue half-added.
-    """
-
-    def __init__(self, speech: dict[str, np.ndarray] | None = None) -> None:
-        self.cues: list[Cue] = []
-        self.starts: list[int] = []
-        """First session sample of each cue."""
-        self.ends: list[int] = []
-        """Sample after the last one of each cue."""
+    def __init__(self, speech: SpeechSegments | None = None) -> None:
+        super().__init__(speech)
         self.step_first: dict[int, int] = {}
         """step -> index of its first cue"""
         self.chapters: list[int] = []
         """indices of the Chapter cues"""
         self.instructions: list[int] = []
         """indices of the Say cues with role instruction"""
-        self.speech: dict[str, np.ndarray] = speech if speech is not None else {}
-        """text -> prepared segment (``mixer.prepare_speech``)"""
-        self.done = False
-        self.error: BaseException | None = None
-        """Why the feed stopped early (raised by the loop once what was ready has played)."""
 
     @classmethod
-    def complete(cls, cues: Sequence[Cue], speech: dict[str, np.ndarray]) -> CueIndex:
+    def complete(cls, cues: Sequence[Cue], speech: SpeechSegments) -> CueIndex:
         """An index of a whole, known script (``--length``)."""
         made = cls(speech)
         for cue in cues:
@@ -55,36 +44,16 @@ class CueIndex:
         made.finish()
         return made
 
-    def add(self, cue: Cue) -> None:
+    def _added(self, index: int, cue: Cue) -> None:
         if isinstance(cue, Chime):
             from .. import sounds
 
             sounds.render(cue.kind)  # cached: rendering it here keeps it off the playing thread
-        index = len(self.cues)
-        self.starts.append(ms_to_samples(cue.start_ms))
-        self.ends.append(ms_to_samples(cue.end_ms))
         self.step_first.setdefault(cue.step, index)
         if isinstance(cue, Chapter):
             self.chapters.append(index)
         if isinstance(cue, Say) and cue.role == "instruction":
             self.instructions.append(index)
-        self.cues.append(cue)  # last: a reader that sees the cue sees everything about it
-
-    def finish(self, error: BaseException | None = None) -> None:
-        self.error = error
-        self.done = True
-
-    @property
-    def end(self) -> int:
-        """Sample where the known cues end."""
-        n = len(self.cues)
-        return self.ends[n - 1] if n else 0
-
-    def index_at(self, sample: int) -> int:
-        """Index of the known cue playing at ``sample`` (the last one if past the end)."""
-        n = len(self.cues)
-        i = bisect.bisect_right(self.starts, sample, 0, n) - 1
-        return max(0, i)
 
     def step_at(self, sample: int) -> int:
         return self.cues[self.index_at(sample)].step if self.cues else 0
@@ -95,22 +64,8 @@ class CueIndex:
         return self.instructions[k] if k >= 0 else None
 
     def render(self, a: int, b: int) -> np.ndarray:
-        """Session samples [a, b) of known cues: the same samples ``mixer.mix`` puts there."""
-        from ..mixer import render_cue  # imported by the feed thread first, while the voice loads
-
-        parts = []
-        i = self.index_at(a)
-        while a < b:
-            cue, s, e = self.cues[i], self.starts[i], self.ends[i]
-            if e > a:
-                lo, hi = a - s, min(b, e) - s
-                if isinstance(cue, (Say, Chime)):
-                    parts.append(render_cue(cue, self.speech)[lo:hi])
-                else:
-                    parts.append(np.zeros(hi - lo, np.int16))  # pauses are exact digital silence
-                a = s + hi
-            i += 1
-        return np.concatenate(parts) if parts else np.zeros(0, np.int16)
+        """Session samples [a, b) of known cues: ``render.render_span``, as the export renders them."""
+        return render_span(self, a, b)
 
     def buffer_end(self, pos: int, limit: int | None = None) -> int:
         """Where a buffer starting at ``pos`` should end: a cue boundary within

@@ -5,7 +5,8 @@ mapping. Asked for a text, the mapping pulls speech from
 ``Synthesizer.speak_ahead`` (which synthesizes the session's texts in order on
 its own worker) until that text is there, prepares it with the voice's one gain
 (``pipeline.voice_gain``: instant for the bundled voices) and returns its
-measured length. So the first cue is known as soon as the first line is
+measured length (``pipeline.PreparedSpeech`` keeps every length and a bounded
+number of segments, as the export does). So the first cue is known as soon as the first line is
 spoken, and synthesis runs on ahead of playback through the whole session.
 """
 
@@ -13,12 +14,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ..compiler import stream_cues
 from ..routine import Routine
 from ..settings import Settings
 from ..synth import Synthesizer
 from .cues import CueIndex
+
+if TYPE_CHECKING:
+    from ..pipeline import PreparedSpeech
 
 #: How many lines the synthesizer may finish ahead of the feed.
 SPEAK_AHEAD = 8
@@ -40,10 +45,8 @@ class _LazyLengths(Mapping):
         self.speeches = speeches
 
     def __getitem__(self, text: str) -> int:
-        from .. import mixer
-
         feed = self.feed
-        speech = feed.cues.speech
+        speech = feed.speech
         while text not in speech:
             if feed.stopped.is_set():
                 raise _Stopped
@@ -55,15 +58,15 @@ class _LazyLengths(Mapping):
                 # Not among the estimated script's texts: cannot happen (speech
                 # lengths never change the words), but speak it rather than fail.
                 said, spoken = text, feed.synth.speak(text)
-            speech[said] = mixer.prepare_speech(spoken, feed.gain)
+            speech.add(said, spoken)
             feed.prepared += 1
-        return mixer.speech_ms(speech[text])
+        return speech.ms(text)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self.feed.cues.speech))
+        return iter(self.feed.speech)
 
     def __len__(self) -> int:
-        return len(self.feed.cues.speech)
+        return len(self.feed.speech)
 
 
 class Feed:
@@ -74,6 +77,8 @@ class Feed:
         self.texts = texts
         """Every distinct spoken text, in order of first use (the estimated script's)."""
         self.gain = 0.0
+        self.speech: PreparedSpeech | None = None
+        """text -> prepared segment (``pipeline.PreparedSpeech``), once the voice's gain is known."""
         self.cues = CueIndex()
         self.prepared = 0
         """How many texts are spoken and prepared so far."""
@@ -94,6 +99,7 @@ class Feed:
             from .. import pipeline
 
             self.gain = pipeline.voice_gain(self.synth)
+            self.speech = self.cues.speech = pipeline.PreparedSpeech(self.synth, self.gain)
             lengths = _LazyLengths(self, zip(self.texts, self.speaker))
             for cue in stream_cues(self.routine, self.settings, lengths):
                 if self.stopped.is_set():

@@ -58,7 +58,7 @@ def play(
         if not err.isatty():
             print("--length: preparing every line first (fitting needs all of their lengths)", file=err, flush=True)
         script, speech = pipeline.exact_script(routine, settings, synth, progress)
-        cues = CueIndex.complete(script.cues, dict(speech.audio))
+        cues = CueIndex.complete(script.cues, speech)
         estimate = script
     else:
         feed = Feed(routine, settings, synth, estimate.spoken_texts()).start()  # first: the engine starts at once
