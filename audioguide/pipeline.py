@@ -113,35 +113,56 @@ class PreparedSpeech(Mapping[str, np.ndarray]):
             self._bytes -= dropped.nbytes
 
 
+def uncached(synth: Synthesizer, texts: list[str]) -> set[str]:
+    """The texts that are not in the speech cache: the engine will speak them."""
+    return {text for text in texts if not synth.is_cached(text)}
+
+
 class Measure(Mapping[str, int]):
     """text -> measured ms, speaking and preparing each text the first time it is asked for.
 
     The ``speech_ms`` of ``compiler.stream_cues`` and ``compile_script``.
-    ``progress`` hears ``Progress("speaking (ENGINE)", done, total, "line")``
-    for the lines the engine must speak (cache hits are not counted: a warm run
-    reports nothing); ``cancel`` is checked before each of those (``Cancelled``).
+    ``speeches``, if given, yields the Speech of ``texts`` in that order (a
+    ``Synthesizer.speak_ahead``, which speaks on its own thread): asked for a
+    text, the mapping takes speeches from it until that text is there.
+    Otherwise each text is spoken when asked for. ``progress`` hears
+    ``Progress("speaking (ENGINE)", done, total, "line")`` for the lines the
+    engine must speak (cache hits are not counted: a warm run reports nothing);
+    ``cancel`` is checked before each line (``Cancelled``).
     """
 
     def __init__(self, speech: PreparedSpeech, texts: list[str], progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None) -> None:
+                 cancel: CancelToken | None = None, speeches: Iterator[Speech] | None = None,
+                 missing: set[str] | None = None) -> None:
         self.speech, self.progress, self.cancel = speech, progress, cancel
         synth = speech.synth
-        self.missing = {t for t in dict.fromkeys(texts) if not synth.is_cached(t)}
+        self.missing = missing if missing is not None else uncached(synth, texts)
+        """The texts the engine speaks (found before ``speeches`` began filling the cache)."""
         self.stage = f"speaking ({synth.engine.name})"
         self.spoken = 0
+        self._pairs = zip(texts, speeches) if speeches is not None else None
         self._report()
 
     def __getitem__(self, text: str) -> int:
         speech = self.speech
-        if text not in speech:
-            engine = text in self.missing
-            if engine:
-                check_cancel(self.cancel)
-            speech.add(text, speech.synth.speak(text))
-            if engine:
+        while text not in speech:
+            check_cancel(self.cancel)
+            said, spoken = self._next(text)
+            speech.add(said, spoken)
+            if said in self.missing:
                 self.spoken += 1
                 self._report()
         return speech.ms(text)
+
+    def _next(self, text: str) -> tuple[str, Speech]:
+        if self._pairs is not None:
+            try:
+                return next(self._pairs)
+            except StopIteration:
+                check_cancel(self.cancel)  # the speaker was closed: stopping, not out of texts
+                # Not among the estimated script's texts: cannot happen (speech
+                # lengths never change the words), but speak it rather than fail.
+        return text, self.speech.synth.speak(text)
 
     def _report(self) -> None:
         if self.progress is not None and self.missing:
@@ -180,14 +201,21 @@ def voice_gain(synth: Synthesizer) -> float:
     return shipped if shipped is not None else mixer.voice_gain_db(synth.speak)
 
 
+#: Lines the synthesizer may finish ahead of the line being laid out (bounded memory:
+#: raw segments of a few seconds each).
+SPEAK_AHEAD = 8
+
+
 def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None) -> tuple[Script, PreparedSpeech]:
     """The script with measured speech lengths (every line spoken first), and its speech."""
     texts = compile_script(routine, settings).spoken_texts()
     speech = PreparedSpeech(synth, voice_gain(synth))
-    lengths = Measure(speech, texts, progress, cancel)
-    for text in texts:
-        lengths[text]
+    missing = uncached(synth, texts)
+    with synth.speak_ahead(texts, SPEAK_AHEAD) as speeches:
+        lengths = Measure(speech, texts, progress, cancel, speeches, missing)
+        for text in texts:
+            lengths[text]
     return compile_script(routine, settings, speech_ms=speech.lengths_ms), speech
 
 
@@ -201,12 +229,16 @@ def build_timeline(routine: Routine, settings: Settings, synth: Synthesizer, pro
 class SessionStream:
     """A session's exact samples, made as they are read: what ``exporter.export`` streams to the encoder.
 
-    ``chunks()`` lays out the exact cues as each line is spoken (through the
-    cache), measured and prepared, and renders every ``chunk`` samples once the
-    cues cover them; ``script`` is the exact script once ``chunks()`` is done.
-    Only ``--length`` speaks every line first (fitting needs all the lengths).
-    The samples equal ``build_timeline``'s. Raises what the stages raise
-    (``EngineError``, ``CacheError``, ``Cancelled``, ``CompileError``).
+    Making one starts speaking the session's lines on a worker thread
+    (``Synthesizer.speak_ahead``), so the engine loads while the caller sets up
+    the encoder. ``chunks()`` lays out the exact cues as each line is spoken
+    (or read from the cache), measured and prepared, and renders every
+    ``chunk`` samples once the cues cover them; ``script`` is the exact script
+    once ``chunks()`` is done. Only ``--length`` measures every line before the
+    first chunk (fitting needs all the lengths). The samples equal
+    ``build_timeline``'s. Raises what the stages raise (``EngineError``,
+    ``CacheError``, ``Cancelled``, ``CompileError``). Use it in a ``with`` block
+    (or call ``close()``) so the worker stops if the chunks are not all read.
     """
 
     sample_rate = SAMPLE_RATE
@@ -215,6 +247,9 @@ class SessionStream:
                  cancel: CancelToken | None = None, chunk: int = mixer.CHUNK_SAMPLES) -> None:
         self.routine, self.settings, self.synth = routine, settings, synth
         self.progress, self.cancel, self.chunk = progress, cancel, chunk
+        self._texts = compile_script(routine, settings).spoken_texts()
+        self._missing = uncached(synth, self._texts)  # before the worker fills the cache
+        self._speeches = synth.speak_ahead(self._texts, SPEAK_AHEAD)
         self._script: Script | None = None
 
     @property
@@ -224,14 +259,22 @@ class SessionStream:
         return self._script
 
     def chunks(self) -> Iterator[np.ndarray]:
-        routine, settings = self.routine, self.settings
+        try:
+            yield from self._render()
+        finally:
+            self.close()
+
+    def _render(self) -> Iterator[np.ndarray]:
+        routine, settings, texts = self.routine, self.settings, self._texts
+        speech = PreparedSpeech(self.synth, voice_gain(self.synth))
+        lengths = Measure(speech, texts, self.progress, self.cancel, self._speeches, self._missing)
         if settings.length_ms is not None:
-            script, speech = exact_script(routine, settings, self.synth, self.progress, self.cancel)
+            for text in texts:
+                lengths[text]
+            script = compile_script(routine, settings, speech_ms=speech.lengths_ms)
             cue_source: Iterator = iter(script.cues)
         else:
-            texts = compile_script(routine, settings).spoken_texts()
-            speech = PreparedSpeech(self.synth, voice_gain(self.synth))
-            cue_source = stream_cues(routine, settings, Measure(speech, texts, self.progress, self.cancel))
+            cue_source = stream_cues(routine, settings, lengths)
         cues = CueTimes(speech)
         done = 0
         for cue in cue_source:
@@ -243,3 +286,13 @@ class SessionStream:
         if done < cues.end:
             yield render_span(cues, done, cues.end)
         self._script = Script(routine.name, routine.title, tuple(cues.cues), "measured", settings.record())
+
+    def close(self) -> None:
+        """Stop speaking ahead (after the line being spoken now)."""
+        self._speeches.close()
+
+    def __enter__(self) -> SessionStream:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -98,9 +98,9 @@ def test_streamed_length_fitted_session_equals_the_whole_buffer(routine):
 
 
 def test_the_script_is_known_only_after_the_audio(routine):
-    stream = pipeline.SessionStream(routine, resolve(routine), tone_synth())
-    with pytest.raises(RuntimeError, match="every chunk"):
-        stream.script
+    with pipeline.SessionStream(routine, resolve(routine), tone_synth()) as stream:
+        with pytest.raises(RuntimeError, match="every chunk"):
+            stream.script
 
 
 def test_a_store_too_small_for_the_lines_remakes_them_from_the_cache(routine, monkeypatch):

@@ -1,22 +1,22 @@
 """The feed: fills the cue index from the streaming compiler, speech synthesized ahead.
 
-A daemon thread iterates ``compiler.stream_cues`` with a lazy ``speech_ms``
-mapping. Asked for a text, the mapping pulls speech from
+A daemon thread iterates ``compiler.stream_cues`` with ``pipeline.Measure`` as
+its ``speech_ms``, as the export does. Asked for a text, it pulls speech from
 ``Synthesizer.speak_ahead`` (which synthesizes the session's texts in order on
 its own worker) until that text is there, prepares it with the voice's one gain
 (``pipeline.voice_gain``: instant for the bundled voices) and returns its
 measured length (``pipeline.PreparedSpeech`` keeps every length and a bounded
-number of segments, as the export does). So the first cue is known as soon as the first line is
+number of segments). So the first cue is known as soon as the first line is
 spoken, and synthesis runs on ahead of playback through the whole session.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from ..compiler import stream_cues
+from ..errors import Cancelled
 from ..routine import Routine
 from ..settings import Settings
 from ..synth import Synthesizer
@@ -25,48 +25,8 @@ from .cues import CueIndex
 if TYPE_CHECKING:
     from ..pipeline import PreparedSpeech
 
-#: How many lines the synthesizer may finish ahead of the feed.
+#: How many lines the synthesizer may finish ahead of the feed (as the export's ``pipeline.SPEAK_AHEAD``).
 SPEAK_AHEAD = 8
-
-
-class _Stopped(Exception):
-    """The player left: the feed stops."""
-
-
-class _LazyLengths(Mapping):
-    """``speech_ms`` for ``stream_cues``: a text's length once it is synthesized and prepared.
-
-    Texts come from the synthesizer in the order the session first uses them,
-    so asking for the next text pulls just the speech it needs.
-    """
-
-    def __init__(self, feed: Feed, speeches: Iterator) -> None:
-        self.feed = feed
-        self.speeches = speeches
-
-    def __getitem__(self, text: str) -> int:
-        feed = self.feed
-        speech = feed.speech
-        while text not in speech:
-            if feed.stopped.is_set():
-                raise _Stopped
-            try:
-                said, spoken = next(self.speeches)
-            except StopIteration:
-                if feed.stopped.is_set():
-                    raise _Stopped from None
-                # Not among the estimated script's texts: cannot happen (speech
-                # lengths never change the words), but speak it rather than fail.
-                said, spoken = text, feed.synth.speak(text)
-            speech.add(said, spoken)
-            feed.prepared += 1
-        return speech.ms(text)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.feed.speech)
-
-    def __len__(self) -> int:
-        return len(self.feed.speech)
 
 
 class Feed:
@@ -80,8 +40,6 @@ class Feed:
         self.speech: PreparedSpeech | None = None
         """text -> prepared segment (``pipeline.PreparedSpeech``), once the voice's gain is known."""
         self.cues = CueIndex()
-        self.prepared = 0
-        """How many texts are spoken and prepared so far."""
         self.stopped = threading.Event()
         self.speaker = None
         self.thread = threading.Thread(target=self._run, name="audioguide-play-feed", daemon=True)
@@ -100,18 +58,23 @@ class Feed:
 
             self.gain = pipeline.voice_gain(self.synth)
             self.speech = self.cues.speech = pipeline.PreparedSpeech(self.synth, self.gain)
-            lengths = _LazyLengths(self, zip(self.texts, self.speaker))
+            lengths = pipeline.Measure(self.speech, self.texts, cancel=self.stopped, speeches=self.speaker)
             for cue in stream_cues(self.routine, self.settings, lengths):
                 if self.stopped.is_set():
                     break
                 self.cues.add(cue)
             self.cues.finish()
-        except _Stopped:
+        except Cancelled:  # the player left
             self.cues.finish()
         except BaseException as error:  # handed to the loop, which raises it on its own thread
             self.cues.finish(error)
         finally:
             self.speaker.close()
+
+    @property
+    def prepared(self) -> int:
+        """How many texts are spoken and prepared so far."""
+        return len(self.speech) if self.speech is not None else 0
 
     def stop(self) -> None:
         """Stop speaking ahead, and wait for the line being synthesized now.
