@@ -8,6 +8,8 @@ so a user who points pydub at another build gets it here too.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import subprocess
 import tempfile
@@ -92,7 +94,7 @@ def encode(chunks: Iterable[np.ndarray], dest: Path, *, sample_rate: int, fmt: s
             _close_quietly(proc.stdin)
         if code != 0:
             messages.seek(0)
-            raise ToolFailed(first_error(messages.read().decode(errors="replace")) or f"exit status {code}")
+            _raise_failure(messages.read().decode(errors="replace"), code)
 
 
 def run_ffmpeg(args: list[str], stdin: bytes) -> None:
@@ -100,7 +102,15 @@ def run_ffmpeg(args: list[str], stdin: bytes) -> None:
     command = [ffmpeg(), "-hide_banner", "-nostats", "-v", "error", "-y", *args]
     result = subprocess.run(command, input=stdin, capture_output=True)
     if result.returncode != 0:
-        raise ToolFailed(first_error(result.stderr.decode(errors="replace")) or f"exit status {result.returncode}")
+        _raise_failure(result.stderr.decode(errors="replace"), result.returncode)
+
+
+def _raise_failure(messages: str, code: int) -> None:
+    """``ToolFailed`` with ffmpeg's first error; ``OSError`` when it could not write (a full disk is not a codec problem)."""
+    for number in (errno.ENOSPC, errno.EDQUOT):
+        if os.strerror(number) in messages:
+            raise OSError(number, os.strerror(number))
+    raise ToolFailed(first_error(messages) or f"exit status {code}")
 
 
 def first_error(text: str) -> str:
