@@ -45,11 +45,13 @@ class PreparedSpeech(Mapping[str, np.ndarray]):
     """text -> prepared segment (``mixer.prepare_speech`` with the voice's one gain), made on demand.
 
     Every measured text keeps its length; the samples live in a
-    least-recently-used store of at most ``budget`` bytes (and always the last one used). A text that fell
-    out is spoken again through the synthesizer (a cache read) and prepared
-    again: the same samples, since preparing is deterministic. Without a
-    speech cache nothing is dropped (the engine might not say it the same way
-    twice). Safe to share between threads (the live feed adds, the player reads).
+    least-recently-used store of at most ``budget`` bytes (always keeping the
+    last one used). A text that fell out is spoken again through the
+    synthesizer (a cache read) and prepared again: the same samples, since
+    preparing is deterministic. Without a speech cache nothing is dropped (the
+    engine might not say it the same way twice). Safe to share between threads
+    (the live feed adds, the player reads). Raises ``KeyError`` for a text never
+    measured, ``MixError`` if a re-made segment differs in length.
     """
 
     def __init__(self, synth: Synthesizer, gain_db: float, budget: int | None = None) -> None:
