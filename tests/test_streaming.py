@@ -191,7 +191,7 @@ def test_an_engine_failing_mid_stream_leaves_the_previous_files_and_no_encoder(r
     out = tmp_path / f"s.{fmt}"
     export(pipeline.SessionStream(routine, settings, tone_synth()), out, meta=Metadata(title="Earlier"))
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    failing = pipeline.SessionStream(routine, settings, Synthesizer(ToneEngine(fail_on="Breath 6"), cache=None))
+    failing = pipeline.SessionStream(routine, settings, Synthesizer(ToneEngine(fail_on="Breath six"), cache=None))
     with pytest.raises(EngineError, match='"Breath 6, in."'):
         export(failing, out, meta=META)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp file either
