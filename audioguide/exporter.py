@@ -25,6 +25,7 @@ import base64
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
