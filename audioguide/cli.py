@@ -193,7 +193,8 @@ def voice_options(command: Callable) -> Callable:
 @session_options
 @voice_options
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (format audioguide.script/1).")
-def script(engine: str, voice: str | None, as_json: bool, **session: Any) -> None:
+@click.option("--spoken", is_flag=True, help="Show each line as the voice will say it (numbers, units, shorthand in words).")
+def script(engine: str, voice: str | None, as_json: bool, spoken: bool, **session: Any) -> None:
     """Print the timed narration script: time, chapter and cue, one line each.
 
     The timing is measured when every line is in the speech cache for the
@@ -203,7 +204,7 @@ def script(engine: str, voice: str | None, as_json: bool, **session: Any) -> Non
     """
     routine, settings = load_session(**session)
     compiled = ag.script_session(routine, settings, engine=engine, voice=voice)
-    click.echo(compiled.dumps() if as_json else compiled.render_table(), nl=False)
+    click.echo(compiled.dumps() if as_json else compiled.render_table(spoken=spoken), nl=False)
 
 
 @cli.command()

@@ -171,6 +171,8 @@ class _Builder:
     """The current chapter is the routine's opening (its title), not one the routine named."""
     total_ms: int = 0
     estimates: dict[str, int] = field(default_factory=dict)
+    spoken: dict[str, str] = field(default_factory=dict)
+    """Written text -> spoken text, each line normalized once."""
     running: list[r.Step] = field(default_factory=list)
     """The steps being laid out, outermost first (to name the culprit of a runaway session)."""
 
@@ -210,7 +212,9 @@ class _Builder:
                 self.new_step()
             self.step_has_instruction = True
         ms = self.speech_length(text)
-        yield from self.add(Say(text=text, role=role, duration_ms=ms))
+        if text not in self.spoken:
+            self.spoken[text] = to_spoken(text, self.routine.pronunciations)
+        yield from self.add(Say(text=text, role=role, duration_ms=ms, spoken=self.spoken[text]))
         return ms
 
     def speech_length(self, text: str) -> int:

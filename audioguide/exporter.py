@@ -156,12 +156,18 @@ def export(
 
 
 def vtt_text(script: Script) -> str:
-    """A WebVTT transcript: one cue per Say cue, timed exactly as in ``script``."""
+    """A WebVTT transcript: one cue per Say cue, timed exactly as in ``script``.
+
+    Each cue shows the written text; where the voice says it differently, a
+    ``NOTE spoken: ...`` block before it carries the spoken text (players skip NOTEs).
+    """
     blocks = ["WEBVTT\n"]
     for cue in script.cues:
         if isinstance(cue, Say):
             # A blank line would end the cue early, and <, & start markup.
             text = " ".join(cue.text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            if cue.spoken and cue.spoken != cue.text:  # a NOTE is for readers of the file, not shown by players
+                blocks.append(f"NOTE spoken: {cue.spoken}\n")
             blocks.append(f"{timestamp(cue.start_ms)} --> {timestamp(cue.end_ms)}\n{text}\n")
     return "\n".join(blocks)
 

@@ -63,6 +63,8 @@ class Say(Cue):
     text: str
     role: Role = "instruction"
     """``instruction`` (what ``r`` repeats in play), ``count`` or ``countdown``."""
+    spoken: str = ""
+    """``text`` as the voice says it (``spoken.normalize`` with the routine's pronunciations)."""
 
     type = "say"
 
@@ -181,8 +183,8 @@ class Script:
             cues.append(CUE_TYPES[raw.pop("type")](**raw))
         return cls(doc["routine"], doc["title"], tuple(cues), doc["timing"], doc["settings"])
 
-    def render_table(self) -> str:
-        """A readable listing: time, chapter and cue, one line each."""
+    def render_table(self, spoken: bool = False) -> str:
+        """A readable listing: time, chapter and cue, one line each (``spoken``: lines as the voice says them)."""
         lines = [f"{self.title} — {fmt_clock(self.total_ms)} ({self.timing} timing)", ""]
         lines.append(f"{'time':>8}  {'chapter':<26}  cue")
         for c in self.cues:
@@ -191,7 +193,7 @@ class Script:
                 lines.append(f"{fmt_clock(c.start_ms):>8}  {c.title}")
                 continue
             if isinstance(c, Say):
-                what = f'say    "{c.text}"'
+                what = f'say    "{c.spoken if spoken and c.spoken else c.text}"'
             elif isinstance(c, Pause):
                 kind = " (self-paced: at most)" if c.self_paced else "" if c.flexible else " (fixed)"
                 what = f"pause  {c.duration_ms / 1000:g} s{kind}"

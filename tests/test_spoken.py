@@ -128,3 +128,43 @@ def test_huge_numbers_are_read_digit_by_digit():
 def test_a_valid_surrogate_pair_reads_as_its_character():
     assert to_spoken("Relax \ud83d\ude0a now.") == to_spoken("Relax 😊 now.") == "Relax now."
     assert to_spoken("Relax \ud83d now.") == "Relax now."  # never reaches an engine as a lone surrogate
+
+
+def test_script_json_and_vtt_keep_the_written_text_and_carry_the_spoken(tmp_path):
+    from audioguide.exporter import vtt_text
+    from audioguide.routine import parse_routine
+    from audioguide.settings import defaults
+    from audioguide.compiler import compile_script
+
+    routine = parse_routine("title: T\npronunciations: {Achilles: a kill eez}\n"
+                            "steps:\n  - say: Hold for 30s 😊.\n  - say: Stretch your Achilles.\n  - say: Relax.\n")
+    script = compile_script(routine, defaults(routine))
+    says = [c for c in script.cues if c.type == "say"]
+    assert [(c.text, c.spoken) for c in says[:3]] == [
+        ("Hold for 30s 😊.", "Hold for thirty seconds."), ("Stretch your Achilles.", "Stretch your a kill eez."),
+        ("Relax.", "Relax."),
+    ]
+    doc = script.to_json()
+    assert doc["cues"][1]["text"] == "Hold for 30s 😊." and doc["cues"][1]["spoken"] == "Hold for thirty seconds."
+    assert "Hold for thirty seconds." in script.render_table(spoken=True)
+    assert "Hold for 30s 😊." in script.render_table() and "thirty" not in script.render_table()
+    vtt = vtt_text(script)
+    assert "NOTE spoken: Hold for thirty seconds.\n\n" in vtt and "\nHold for 30s 😊.\n" in vtt
+    assert "NOTE spoken: Relax." not in vtt  # said as written: no note
+
+
+def test_cli_script_spoken_and_a_lone_surrogate_is_a_located_error(tmp_path):
+    from helpers import run_cli
+
+    good = tmp_path / "good.yaml"
+    good.write_text('title: T\nsteps:\n  - say: "Relax \\ud83d\\ude0a now, 1-2 min."\n', encoding="utf-8")
+    out = run_cli("script", "--spoken", str(good))
+    assert out.returncode == 0 and '"Relax now, one to two minutes."' in out.stdout
+    assert '"Relax 😊 now, 1-2 min."' in run_cli("script", str(good)).stdout  # the pair reads as its character
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('title: T\nsteps:\n  - say: "Relax \\ud83d now."\n', encoding="utf-8")
+    run = run_cli("export", str(bad), "--engine", "pyttsx3", "-o", str(tmp_path / "x.wav"))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"audioguide: error: {bad}:3: steps[0].say: holds a lone UTF-16 surrogate \\ud83d, which is not a character; "
+        "write the emoji itself, or escape it whole as \\U0001F60A"]
