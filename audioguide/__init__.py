@@ -32,6 +32,7 @@ from .api import (  # noqa: E402
     serve,
     timings_text,
 )
+from .check import Finding, check_routine  # noqa: E402
 from .compiler import compile_script  # noqa: E402
 from .draft import draft_routine, save_draft  # noqa: E402
 from .library import RoutineSummary  # noqa: E402
@@ -58,6 +59,7 @@ __all__ = [
     "Cancelled",
     "Command",
     "EngineInfo",
+    "Finding",
     "ExportResult",
     "GuideError",
     "Preset",
@@ -71,6 +73,7 @@ __all__ = [
     "WAV_KBPS",
     "__version__",
     "cache_info",
+    "check_routine",
     "clear_cache",
     "compile_script",
     "default_output",

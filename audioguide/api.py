@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal, Mapping, TextIO
 
-from .compiler import compile_script
-from .errors import ServeError, SettingsError
+from .compiler import compile_script, speech_texts
+from .errors import CompileError, ServeError, SettingsError
 from .progress import CancelToken, ProgressFn
 from .library import RoutineSummary, bundled
 from .presets import check_name
@@ -126,12 +126,18 @@ def script_session(routine: Routine, settings: Settings, *, engine: str = "auto"
     from .mixer import prepared_ms
 
     lengths = {}
-    for text in estimated.spoken_texts():
+    said = set(estimated.spoken_texts())
+    for text in speech_texts(estimated):  # with the shorter forms a count may be fitted with
         speech = synth.cache.get(synth.key(text))
         if speech is None:
-            return estimated  # a line not spoken yet: only an export or a play speaks it
+            if text in said:
+                return estimated  # a line not spoken yet: only an export or a play speaks it
+            continue  # a shorter count form no beat has needed so far
         lengths[text] = prepared_ms(speech)
-    return compile_script(routine, settings, speech_ms=lengths)
+    try:
+        return compile_script(routine, settings, speech_ms=lengths)
+    except CompileError:  # a beat needs a shorter form that was never spoken
+        return estimated
 
 
 def default_output(routine: Routine, fmt: str | None = None) -> Path:

@@ -209,6 +209,21 @@ def script(engine: str, voice: str | None, as_json: bool, spoken: bool, **sessio
 
 @cli.command()
 @click.argument("routine", required=False, metavar="[ROUTINE]")
+def check(routine: str | None) -> None:
+    """Check a routine: warn where an instruction leaves too little time to do it, or text may be read literally.
+
+    \b
+    Each warning is one line on stdout: FILE:LINE: STEP: what, then how many.
+    Exit 0 with or without warnings; 2 if the routine does not load or compile.
+    """
+    findings = ag.check_routine(routine)
+    for finding in findings:
+        click.echo(str(finding))
+    click.echo(f"{len(findings)} warning{'' if len(findings) == 1 else 's'}" if findings else "no warnings")
+
+
+@cli.command()
+@click.argument("routine", required=False, metavar="[ROUTINE]")
 def timings(routine: str | None) -> None:
     """Print every setting with its default, range and description, as a --timings file."""
     click.echo(ag.timings_text(ag.load_routine(routine)), nl=False)

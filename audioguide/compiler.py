@@ -34,8 +34,6 @@ MS_PER_CHAR = 57
 SPEECH_PAD_MS = 160
 #: How far ``--length`` may scale the flexible pauses: a quarter of their size up to ten times.
 FLEX_RANGE = (0.25, 10.0)
-#: A countdown speaks at most this many final seconds of a hold.
-COUNTDOWN_MAX = 5
 #: Nested loops multiply: past these a routine's counts are a mistake (and would take
 #: minutes and gigabytes to lay out). 10 hours is also the longest ``--length``.
 MAX_CUES = 100_000
@@ -58,6 +56,37 @@ def estimate_speech_ms(text: str, pace: float = 1.0, pronunciations: Mapping[str
     said = to_spoken(text, pronunciations)
     gaps = sum(SENTENCE_GAP_MS if p.pause == SENTENCE else PHRASE_GAP_MS for p in phrases(said) if p.pause != END)
     return round((SPEECH_PAD_MS + MS_PER_CHAR * len(said) + gaps) / pace)
+
+
+def count_forms(n: int) -> tuple[str, ...]:
+    """What count ``n`` may say, longest first: ``21`` -> ``("Twenty-one.", "One.")``.
+
+    A beat too short for the whole number gets its last word (as people count
+    "nineteen, twenty, one, two"); see ``_Builder.fit_count``.
+    """
+    full = number_words(n)
+    _FULL_FORMS[full] = n
+    last = n % 10 or n % 100 // 10 * 10  # "One." for 21, "Ten." for 110, none for 30 or 200
+    return (full,) if n <= 20 or not last or (n < 100 and n % 10 == 0) else (full, number_words(last))
+
+
+_FULL_FORMS: dict[str, int] = {}
+"""Full count text -> its number (filled by ``count_forms``): how ``speech_texts`` finds a count's shorter forms."""
+
+
+def speech_texts(script: Script) -> list[str]:
+    """Every text a session may say, in order of first use: its lines, and after each count its shorter forms.
+
+    The exact (measured) compile may fit a count to its beat with a shorter
+    form (``count_forms``); that form is spoken and measured beforehand with the rest.
+    """
+    texts: dict[str, None] = {}
+    for cue in script.cues:
+        if isinstance(cue, Say):
+            texts[cue.text] = None
+            if cue.role in ("count", "countdown") and cue.text in _FULL_FORMS:
+                texts.update(dict.fromkeys(count_forms(_FULL_FORMS[cue.text])))
+    return list(texts)
 
 
 def number_words(n: int) -> str:
@@ -102,8 +131,18 @@ def stream_cues(routine: Routine, settings: Settings, speech_ms: Mapping[str, in
         t += cue.duration_ms
 
 
-def _cues(routine: Routine, settings: Settings, speech_ms: Mapping[str, int] | None) -> Iterator[Cue]:
-    builder = _Builder(routine, settings, speech_ms)
+def traced_cues(routine: Routine, settings: Settings) -> Iterator[tuple[Cue, str]]:
+    """The estimated cues with start times, each with the path of the step that made it (``steps[3].say``)."""
+    builder = _Builder(routine, settings, None)
+    t = 0
+    for cue in _cues(routine, settings, None, builder):
+        yield replace(cue, start_ms=t), builder.running[-1].path if builder.running else ""
+        t += cue.duration_ms
+
+
+def _cues(routine: Routine, settings: Settings, speech_ms: Mapping[str, int] | None,
+          builder: "_Builder | None" = None) -> Iterator[Cue]:
+    builder = builder or _Builder(routine, settings, speech_ms)
     base_vars = {**settings.options, **{k: fmt_number(v) for k, v in settings.values.items()}}
     yield from builder.run(routine.steps, _Context(vars=base_vars))
     yield from builder.finish()
@@ -205,13 +244,18 @@ class _Builder:
             self.step += 1
         self.step_has_instruction = False
 
-    def say(self, text: str, role: str = "instruction") -> Generator[Cue, None, int]:
-        """Emit a Say cue; its length in ms is the generator's return value."""
+    def say(self, text: str, role: str = "instruction", at_most: int | None = None) -> Generator[Cue, None, int]:
+        """Emit a Say cue; its length in ms is the generator's return value.
+
+        ``at_most`` caps an estimated length (a count within its beat); measured lengths are never cut.
+        """
         if role == "instruction":
             if self.step_has_instruction:
                 self.new_step()
             self.step_has_instruction = True
         ms = self.speech_length(text)
+        if at_most is not None and self.speech_ms is None:
+            ms = min(ms, at_most)
         if text not in self.spoken:
             self.spoken[text] = to_spoken(text, self.routine.pronunciations)
         yield from self.add(Say(text=text, role=role, duration_ms=ms, spoken=self.spoken[text]))
@@ -312,18 +356,39 @@ class _Builder:
         return self.chime(step.kind)
 
     def do_repeat(self, step: r.RepeatStep, ctx: _Context) -> Iterator[Cue]:
+        """Counts on an exact grid: count i starts ``(i - 1) * tempo / pace`` after the first, rounded once."""
         n, beat_ms = self.count(step.count), self.seconds(step.tempo) * 1000 / self.settings.pace
         style = "count" if step.style == "tick" and not self.settings.chimes else step.style
+        yield from self.pause(self.seconds(step.lead_in) * 1000 / self.settings.pace, flexible=False)
         if style == "silent":
             yield from self.pause(n * beat_ms, flexible=False)
             return
         for i in range(1, n + 1):
-            if style == "count":
-                used = yield from self.say(number_words(i), role="count")
-            else:
-                used = CHIME_MS["tick"]
-                yield from self.chime("tick")
-            yield from self.pause(max(0.0, beat_ms - used), flexible=False)
+            slot = round(i * beat_ms) - round((i - 1) * beat_ms)  # lost time never accumulates
+            used = yield from self.beat(i, slot, style, step, "count")
+            yield from self.pause(slot - used, flexible=False)
+
+    def beat(self, i: int, slot: int, style: str, step: r.Step, role: str) -> Generator[Cue, None, int]:
+        """Say (or tick) beat ``i`` within ``slot`` ms; returns the ms it used (never more than ``slot``)."""
+        if style == "count":
+            form = self.fit_count(i, slot, step, role)
+            if form is not None:
+                return (yield from self.say(form, role=role, at_most=slot))
+        yield from self.add(Chime(kind="tick", duration_ms=CHIME_MS["tick"]))  # the beat's sound, chimes on or off
+        return CHIME_MS["tick"]
+
+    def fit_count(self, i: int, slot: int, step: r.Step, role: str) -> str | None:
+        """The longest form of count ``i`` that fits ``slot`` ms, or None: a tick keeps that beat.
+
+        Estimated scripts keep the whole number (its length is a guess, capped
+        to the beat); measured lengths choose the form. A tick (150 ms) fits every
+        beat a routine can ask for (tempo >= 0.5 s, pace <= 2), so no routine is
+        ever refused for its beat, and no count ever starts late.
+        """
+        forms = count_forms(i)
+        if self.speech_ms is None:
+            return forms[0]
+        return next((form for form in forms if self.speech_length(form) <= slot), None)
 
     def do_hold(self, step: r.HoldStep, ctx: _Context) -> Iterator[Cue]:
         hold_ms = self.seconds(step.seconds) * 1000  # a hold is a promise in seconds: pace never changes it
@@ -331,13 +396,13 @@ class _Builder:
         yield from self.chime("hold")
         beats = 0
         if step.style == "countdown":
-            beats = max(0, min(COUNTDOWN_MAX, int((hold_ms - start_ms) // 1000)))
+            beats = max(0, min(self.count(step.count_from), int((hold_ms - start_ms) // 1000)))
         yield from self.pause(hold_ms - start_ms - beats * 1000, flexible=False)
         for i in range(beats, 0, -1):
-            used = yield from self.say(number_words(i), role="countdown")
-            yield from self.pause(max(0, 1000 - used), flexible=False)
+            used = yield from self.beat(i, 1000, "count", step, "countdown")
+            yield from self.pause(1000 - used, flexible=False)
         yield from self.chime("release")
-        if step.style == "countdown" or not self.settings.chimes:
+        if (step.style == "countdown" or not self.settings.chimes) and step.release:
             yield from self.say(self.render(step.release, ctx), role="countdown")
 
     def do_loop(self, step: r.LoopStep, ctx: _Context) -> Iterator[Cue]:

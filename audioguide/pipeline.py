@@ -23,7 +23,7 @@ from importlib import resources
 import numpy as np
 
 from . import mixer
-from .compiler import compile_script, stream_cues
+from .compiler import compile_script, speech_texts, stream_cues
 from .engines.base import Speech
 from .errors import MixError
 from .pcm import SAMPLE_RATE, samples_to_ms
@@ -211,7 +211,7 @@ SPEAK_AHEAD = 8
 def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None) -> tuple[Script, PreparedSpeech]:
     """The script with measured speech lengths (every line spoken first), and its speech."""
-    texts = compile_script(routine, settings).spoken_texts()
+    texts = speech_texts(compile_script(routine, settings))  # with every count's shorter forms, to fit beats
     speech = PreparedSpeech(synth, voice_gain(synth))
     missing = uncached(synth, texts)
     with synth.speak_ahead(texts, SPEAK_AHEAD) as speeches:
@@ -249,7 +249,7 @@ class SessionStream:
                  cancel: CancelToken | None = None, chunk: int = mixer.CHUNK_SAMPLES) -> None:
         self.routine, self.settings, self.synth = routine, settings, synth
         self.progress, self.cancel, self.chunk = progress, cancel, chunk
-        self._texts = compile_script(routine, settings).spoken_texts()
+        self._texts = speech_texts(compile_script(routine, settings))  # counts' shorter forms too
         self._missing = uncached(synth, self._texts)  # before the worker fills the cache
         self._speeches = synth.speak_ahead(self._texts, SPEAK_AHEAD)
         self._script: Script | None = None

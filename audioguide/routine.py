@@ -113,6 +113,8 @@ class RepeatStep(Step):
     count: Amount
     tempo: Amount
     style: RepeatStyle = "count"
+    lead_in: Amount = 0
+    """Seconds of silence before the first beat (divided by the pace, like the tempo): time to start."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,7 +124,9 @@ class HoldStep(Step):
     seconds: Amount
     style: HoldStyle = "chime"
     release: str = "And release."
-    """Spoken at the end when chimes are off or with a countdown."""
+    """Spoken at the end when chimes are off or with a countdown; "" says nothing."""
+    count_from: Amount = 5
+    """A countdown counts the last seconds from this number ("from:"), as far as the hold allows."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -404,20 +408,22 @@ class _Validator:
         if kind == "chapter":
             return ChapterStep(title=self.template(value, vpath, scope), **common)
         if kind == "repeat":
-            spec = self.mapping(value, vpath, ("count", "tempo"), ("style",))
+            spec = self.mapping(value, vpath, ("count", "tempo"), ("style", "lead_in"))
             style = self.choice(spec.get("style", "count"), f"{vpath}.style", REPEAT_STYLES)
             return RepeatStep(
                 count=self.amount(spec["count"], f"{vpath}.count", "count", lo=1),
                 tempo=self.amount(spec["tempo"], f"{vpath}.tempo", "seconds", lo=0.5),
                 style=style,
+                lead_in=self.amount(spec.get("lead_in", 0), f"{vpath}.lead_in", "seconds"),
                 **common,
             )
         if kind == "hold":
-            spec = self.mapping(value, vpath, ("seconds",), ("style", "release"))
+            spec = self.mapping(value, vpath, ("seconds",), ("style", "release", "from"))
             return HoldStep(
                 seconds=self.amount(spec["seconds"], f"{vpath}.seconds", "seconds", lo=1),
                 style=self.choice(spec.get("style", "chime"), f"{vpath}.style", HOLD_STYLES),
-                release=self.template(spec.get("release", "And release."), f"{vpath}.release", scope),
+                release=self.template(spec.get("release", "And release."), f"{vpath}.release", scope, allow_empty=True),
+                count_from=self.amount(spec.get("from", 5), f"{vpath}.from", "count", lo=1),
                 **common,
             )
         if kind == "loop":

@@ -36,7 +36,7 @@ SYSTEM_ALSA_CONF = "/usr/share/alsa/alsa.conf"
 SCHEMA_KEYS = (
     "title", "steps", "description", "artist", "options", "choices", "default", "help", "settings", "min", "max",
     "unit", "sides", "names", "which", "first", "switch", "then", "ready", "again", "brief", "when", "count", "tempo",
-    "style", "seconds", "release", "as", "items", "chimes", "halfway", "last",
+    "style", "seconds", "release", "as", "items", "chimes", "halfway", "last", "lead_in", "from", "pronunciations",
     "{side}", "{Side}", "{other_side}", "{previous_side}", "{n}", "{count}",
 ) + _STEP_KINDS
 

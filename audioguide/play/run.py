@@ -6,7 +6,7 @@ import queue
 import sys
 from typing import Literal, Mapping, TextIO
 
-from ..compiler import compile_script
+from ..compiler import compile_script, speech_texts
 from ..progress import ProgressFn
 from ..routine import Routine
 from ..settings import Settings
@@ -61,7 +61,7 @@ def play(
         cues = CueIndex.complete(script.cues, speech)
         estimate = script
     else:
-        feed = Feed(routine, settings, synth, estimate.spoken_texts()).start()  # first: the engine starts at once
+        feed = Feed(routine, settings, synth, speech_texts(estimate)).start()  # first: the engine starts at once
         cues = feed.cues
 
     status = Status(cues, estimate, err)

@@ -1,0 +1,157 @@
+"""``audioguide check``: what in a routine will not sound right, found before anyone listens.
+
+Two kinds of warning, each with the file and line of the step:
+
+* **time to act**: an instruction that asks for a movement ("Sit on a chair",
+  "Press into it") is followed by less than ``MIN_ACT_MS`` before the next
+  thing is said (``MIN_SETTLE_MS`` for sitting down, changing position or
+  changing sides). The time is what the compiled session really leaves after
+  the line until the next instruction (its ``then:``, pauses, holds, a repeat's
+  lead-in and counts), at the routine's
+  defaults and every value of each option;
+* **read literally**: text the voice may still read oddly after the spoken-text
+  rules (``spoken.normalize`` notes: an unknown symbol, a number glued to letters).
+
+Errors (a routine that does not load or compile) are raised as the loader's
+and compiler's own errors; the CLI exits 2 on them and 0 with warnings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import routine as r
+from . import yamlfile
+from .compiler import traced_cues
+from .errors import RoutineError
+from .routine import Routine, locate
+from .script import Say
+from .settings import defaults
+from .spoken import normalize, to_spoken
+
+MIN_ACT_MS = 2000
+"""Time to do what an instruction asks (a movement of a hand or foot): at least 2 s."""
+MIN_SETTLE_MS = 5000
+"""Time to sit down, lie down, stand up, change position or change sides: at least 5 s."""
+
+#: First words (after "now", "gently" ...) of a sentence that asks for a movement.
+MOVEMENT_VERBS = frozenset("""
+    bend breathe bring circle cross curl drop exhale find flex grab grip hold hug inhale kneel knead lean lie
+    lift lower massage move open place point press pull push put raise reach relax release repeat rest roll
+    rotate rub scoop set shift shrug sit slide spread squeeze stand step stretch stroke switch swap take tap
+    tense tilt tip tuck turn twist use walk wiggle work wrap
+""".split())
+#: Of those, movements of the whole body or a change of sides: they need ``MIN_SETTLE_MS``.
+SETTLING = re.compile(r"\b(sit|sitting|lie|lying|stand|kneel|switch|swap|change|cross your legs|put your \w+ \w+ down|"
+                      r"get comfortable|roll over|turn over)\b", re.IGNORECASE)
+_LEADING = frozenset("now then first next gently slowly softly and so please just again also carefully finally "
+                     "still lightly".split())
+_MAX_VARIANTS = 32
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One warning: where (``file:line: path``) and what."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def check_routine(ref: str | None) -> list[Finding]:
+    """Warnings for the routine ``ref`` (a path or a bundled name), in file order, each once.
+
+    Raises RoutineError (it does not load) or CompileError (it does not compile).
+    """
+    path, display = locate(ref)
+    routine = r.load_routine(ref)
+    doc = yamlfile.load(Path(path), display, RoutineError)
+    findings: dict[tuple[str, bool], str] = {}  # one of each kind per place (sides and options repeat them)
+    for step_path, message in [*_literal_text(routine), *_time_to_act(routine)]:
+        findings.setdefault((doc.where(step_path), "movement" in message), message)
+    return sorted((Finding(where, message) for (where, _), message in findings.items()), key=_file_order)
+
+
+def asks_to_move(spoken: str) -> bool:
+    """True if a sentence of ``spoken`` starts with a movement verb ("Now lift your foot." yes, "Good." no)."""
+    for sentence in re.split(r"[.?!]\s*", spoken):
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", sentence)]
+        while words and words[0] in _LEADING:
+            words.pop(0)
+        if words and words[0] in MOVEMENT_VERBS:
+            return True
+    return False
+
+
+def time_needed_ms(spoken: str) -> int:
+    """``MIN_SETTLE_MS`` for sitting down or changing sides, ``MIN_ACT_MS`` for other movements, else 0."""
+    if not asks_to_move(spoken):
+        return 0
+    return MIN_SETTLE_MS if SETTLING.search(spoken) else MIN_ACT_MS
+
+
+def _time_to_act(routine: Routine) -> list[tuple[str, str]]:
+    out = []
+    for settings in _variants(routine):
+        cues = list(traced_cues(routine, settings))
+        for i, (cue, path) in enumerate(cues):
+            if not (isinstance(cue, Say) and cue.role == "instruction"):
+                continue
+            need = time_needed_ms(cue.spoken)
+            if not need:
+                continue
+            # Counts and a countdown are the time to do it ("Breathe in." and four counts).
+            nxt = next((c.start_ms for c, _ in cues[i + 1:] if isinstance(c, Say) and c.role == "instruction"), None)
+            gap = (nxt if nxt is not None else cue.end_ms + need) - cue.end_ms
+            if gap < need:
+                out.append((path, f'"{_short(cue.text)}" asks for a movement and is followed by {gap / 1000:g} s '
+                                  f"before the next line; give it at least {need // 1000} s (then: {need // 1000})"))
+    return out
+
+
+def _literal_text(routine: Routine) -> list[tuple[str, str]]:
+    out = []
+    for step, key, text in _texts(routine.steps):
+        for note in normalize(text, routine.pronunciations).notes:
+            out.append((f"{step.path}.{key}", f'"{_short(text)}": {note} (spoken: "{_short(to_spoken(text, routine.pronunciations))}")'))
+    return out
+
+
+def _texts(steps: tuple[r.Step, ...]):
+    """(step, key, text) of every text a step can say."""
+    for step in steps:
+        if isinstance(step, r.SayStep):
+            for key in ("say", "brief", "again"):
+                text = step.text if key == "say" else getattr(step, key)
+                if text:
+                    yield step, key, text
+        elif isinstance(step, r.HoldStep) and step.release:
+            yield step, "hold.release", step.release
+        elif isinstance(step, r.ForEachStep):
+            for i, item in enumerate(step.items):
+                yield step, f"for_each.items[{i}]", item
+        for child in ("steps", "first", "switch"):
+            yield from _texts(getattr(step, child, ()))
+
+
+def _variants(routine: Routine):
+    """The defaults, with every combination of option values (at most ``_MAX_VARIANTS``)."""
+    base = defaults(routine)
+    names = list(routine.options)
+    combos = itertools.product(*(routine.options[n].choices for n in names))
+    for combo in itertools.islice(combos, _MAX_VARIANTS):
+        yield replace(base, options={**base.options, **dict(zip(names, combo))})
+
+
+def _short(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _file_order(finding: Finding) -> tuple[int, str]:
+    match = re.match(r".*?:(\d+):", finding.where)
+    return (int(match.group(1)) if match else 0, finding.where)
