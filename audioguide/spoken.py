@@ -373,6 +373,8 @@ class _Normalizer:
                 self.note(f"the character {c!r} is not spoken")
                 cleaned.append(" ")
         text = " ".join("".join(cleaned).split())
+        for letter in re.findall(r"(?<![\w'-])([b-z])(?![\w'-])", text):
+            self.note(f"the letter {letter!r} stands alone and will be read as a letter")
         # words in capitals are emphasis ("SLOWLY"), not letters to spell
         text = re.sub(r"\b([A-Z]{3,})\b", lambda m: m.group(1) if m.group(1) in KEEP_CAPS else m.group(1).lower(), text)
         text = re.sub(r"\s+([,.?!])", r"\1", text)

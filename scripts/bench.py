@@ -49,12 +49,12 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 RAW_SYNTH = """
 import json, sys, time
 from audioguide import engines
-from audioguide.compiler import compile_script
+from audioguide.compiler import compile_script, speech_texts
 from audioguide.routine import load_routine
 from audioguide.settings import defaults
 from audioguide.synth import Synthesizer
 routine = load_routine()
-texts = compile_script(routine, defaults(routine)).spoken_texts()
+texts = speech_texts(compile_script(routine, defaults(routine)))  # with the counts' shorter forms
 # The engine through the synthesizer with no cache: each line said as export says
 # it (normalized, phrase by phrase), nothing stored, nothing prepared or mixed.
 synth = Synthesizer(engines.get(engines.resolve(sys.argv[1])), pronunciations=routine.pronunciations)
@@ -130,6 +130,12 @@ def installed_engines() -> list[str]:
     out = subprocess.run([AUDIOGUIDE, "voices"], capture_output=True, text=True)
     installed = {line.split()[0].rstrip(":") for line in out.stdout.splitlines() if line.strip().endswith(": installed")}
     return [e for e in ("piper", "pyttsx3") if e in installed]
+def instruction_wpm(doc: dict) -> float:
+    """Words per minute of the instruction lines of a script JSON (spoken words over cue lengths)."""
+    from audioguide.spoken import words_per_minute
+
+    return words_per_minute((c["spoken"], c["duration_ms"]) for c in doc["cues"]
+                            if c["type"] == "say" and c["role"] == "instruction")
 
 
 def child_json(code: str, args: list[str], env: dict[str, str]) -> dict:
@@ -184,6 +190,11 @@ def main() -> None:
             (f"{engine}: 3 h export's time against the 1 h one's",
              figures[f"{engine}_3h_s"] / figures[f"{engine}_1h_s"], 3.3, "<=", "x"),
         ]
+    # Speaking rate: words of each instruction line over its length in the export's JSON timeline.
+    for pace in ("slow", "normal", "fast"):
+        out = work / f"pace-{pace}.wav"
+        run(export + ["--pace", pace, "-o", str(out)], env)
+        figures[f"wpm_{pace}"] = instruction_wpm(json.loads(out.with_suffix(".json").read_text()))
     play_goals = []
     if Path("/usr/share/alsa/alsa.conf").exists():
         # Median of three: a start-up time is noisy. Cold: an empty speech cache
@@ -208,6 +219,8 @@ def main() -> None:
         ("--length 60 export within 7x of the default export",
          figures["length60_export_s"] / figures["default_export_warm_s"], 7, "<=", "x"),
         *long_goals,
+        ("instructions at normal pace: at least 130 words per minute", figures["wpm_normal"], 130, ">=", " wpm"),
+        ("instructions at normal pace: at most 160 words per minute", figures["wpm_normal"], 160, "<=", " wpm"),
         *play_goals,
     ]
     print(f"\n{'figure':<28}{'value':>10}")
