@@ -135,7 +135,7 @@ def test_a_person_makes_a_session_listens_jumps_to_a_chapter_and_downloads_it(pa
     start = int(left.get_attribute("data-start")) / 1000
     left.click()  # a chapter jump: the browser seeks with a Range request
     page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {start}) < 1.5")
-    assert left.get_attribute("aria-current") == "true"
+    page.wait_for_selector("#chapters button[aria-current='true']:has-text('Left foot')", timeout=5_000)
     page.wait_for_function(f"() => document.getElementById('player').currentTime > {start + 2}", timeout=20_000)
     assert page.inner_text("#transcript li.now").endswith("Press your left heel.")
 

@@ -65,6 +65,7 @@ function startPlayer(audio) {
 
   function seek(t) {
     audio.currentTime = Math.max(0, t);
+    update();  // light the chapter and line at once, before the browser's "seeked" event
     if (audio.paused) audio.play().catch(() => {});
   }
   // The last item that has started by time t: a line stays lit until the next one begins.
