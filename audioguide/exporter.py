@@ -235,7 +235,8 @@ def _write_mp3(session: SessionAudio, tmp: Path, meta: Metadata, bitrate: str, s
                            sub_frames=[TIT2(encoding=3, text=[ch.title])]))
     frames.append(APIC(encoding=3, mime="image/png", type=PictureType.COVER_FRONT, desc="Cover",
                        data=cover_png(meta.title)))
-    put_tag(tmp, tag_bytes(frames))
+    # Staged as another temp part of the same writer, so a killed export's leftover is cleaned like any part.
+    put_tag(tmp, tag_bytes(frames), staged=tmp.with_name(f"{tmp.stem}-tag{tmp.suffix}"))
 
 
 def chapter_ids(count: int) -> list[str]:

@@ -37,14 +37,14 @@ def tag_bytes(frames: Iterable[Frame], padding: int = PADDING) -> bytes:
     return b"ID3\x03\x00\x00" + _syncsafe(len(body) + padding) + body + bytes(padding)
 
 
-def put_tag(path: str | os.PathLike[str], tag: bytes) -> None:
+def put_tag(path: str | os.PathLike[str], tag: bytes, staged: str | os.PathLike[str] | None = None) -> None:
     """Write ``tag`` in front of the MP3 audio in ``path``, replacing any ID3v2 tag already there.
 
-    The audio is copied in chunks through a sibling temporary file that then
-    replaces ``path`` (a file of any length, in bounded memory).
+    The audio is copied in chunks (a file of any length, in bounded memory)
+    into ``staged`` (default ``PATH.tagged``), which then replaces ``path``.
     """
     path = Path(path)
-    staged = path.with_name(path.name + ".tagged")
+    staged = Path(staged) if staged is not None else path.with_name(path.name + ".tagged")
     try:
         with open(path, "rb") as audio, open(staged, "wb") as out:
             audio.seek(existing_tag_size(audio.read(_HEADER)))

@@ -196,3 +196,20 @@ def test_every_format_starts_chapter_one_at_zero(tmp_path, fmt):
     assert float(chapters[-1]["end_time"]) * 1000 == pytest.approx(timeline.script.total_ms, abs=1)
     doc = json.loads(path.with_suffix(".json").read_text())
     assert [c["title"] for c in doc["chapters"]] == ["Chapter test", "One", "Two"]
+
+
+def test_put_tag_replaces_a_tag_already_there(tmp_path):
+    """An ID3v2.4 tag with a footer (as other taggers write) is replaced whole; the audio is kept byte for byte."""
+    from mutagen.id3 import TIT2
+
+    from audioguide.id3tag import put_tag, tag_bytes
+
+    audio = bytes(range(256)) * 40
+    body = b"TIT2\x00\x00\x00\x04\x00\x00\x03old"
+    old = b"ID3\x04\x00\x10" + bytes([0, 0, 0, len(body)]) + body + b"3DI\x04\x00\x10" + bytes([0, 0, 0, len(body)])
+    path = tmp_path / "a.mp3"
+    path.write_bytes(old + audio)
+    tag = tag_bytes([TIT2(encoding=3, text=["new"])])
+    put_tag(path, tag)
+    assert path.read_bytes() == tag + audio
+    assert [p.name for p in tmp_path.iterdir()] == ["a.mp3"]
