@@ -120,7 +120,7 @@ def test_output_path_that_is_a_directory(tiny, tmp_path):
 def test_exported_loudness_and_true_peak(tmp_path, engine, suffix):
     """The default session's first chapters, encoded: -19 LUFS within 1 LU, true peak at most -1 dBTP."""
     out = tmp_path / f"s{suffix}"
-    run = run_cli("export", "--engine", engine, "--feet", "right", "--length", "8", "-o", str(out))
+    run = run_cli("export", "--engine", engine, "--feet", "right", "--length", "8", "-o", str(out), timeout=600)
     assert run.returncode == 0, run.stderr
     lufs, peak = ebur128(out)
     assert lufs == pytest.approx(-19.0, abs=1.0)
