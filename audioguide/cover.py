@@ -29,6 +29,7 @@ TITLE_SIZES = range(60, 22, -4)
 MAX_LINES = 4
 
 
+@functools.lru_cache(maxsize=8)  # the exporter draws it ahead, while speech is spoken
 def cover_png(title: str) -> bytes:
     """A 600 px square PNG cover with ``title`` on it; the same title always gives the same bytes."""
     size = COVER_SIZE

@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,10 @@ def export(
     bitrate = check_bitrate(kind, bitrate)
     vtt, js = path.with_suffix(".vtt"), path.with_suffix(".json")
     stage = _Stages(progress, _STAGES[kind] + 2, cancel)
+    if kind != "wav":
+        # Drawn now, on the side (cover_png keeps it): the tag writers ask for it
+        # once the audio is encoded, which streaming makes the end of the export.
+        threading.Thread(target=cover_png, args=(meta.title,), name="audioguide-cover", daemon=True).start()
 
     def write_audio(tmp: Path) -> None:
         _WRITERS[kind](audio, tmp, meta, bitrate, stage)
