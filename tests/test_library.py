@@ -94,6 +94,12 @@ def test_every_movement_gets_time_to_act(name):
             assert quiet >= need, f"{name} {options}: {quiet} ms after {line.text!r}"
 
 
+@pytest.mark.parametrize("name", sorted(WARNING_SIGNS))
+def test_every_bundled_routine_passes_check_without_warnings(name):
+    run = run_cli("check", name)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "no warnings\n", "")
+
+
 def test_sides_that_are_not_feet():
     hand = load_routine("hand-massage")
     both = [c.title for c in compile_script(hand, resolve(hand, options={"first_hand": "left"})).chapters()]
