@@ -345,6 +345,12 @@ def test_windows_text_is_read():
     assert doc["title"] == "Caf\xe9 stretch"
 
 
+def test_braces_in_a_guide_are_text_not_placeholders():
+    text = draft_routine("Massage your hand {gently} for a minute. Then do the same on the other hand {}.")
+    assert "{gently}" not in text and "{}" not in text
+    parse_routine(text)
+
+
 _SENTENCES = sorted({s for p in GUIDES.iterdir() for s in p.read_text().replace("\n", " ").split(". ") if s})
 
 

@@ -74,8 +74,12 @@ def decode(raw: bytes, display: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Straight quotes and dashes, plain spaces, no Markdown links or inline code."""
-    for a, b in (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2013", "-"),
+    """Straight quotes and dashes, plain spaces, no Markdown links or inline code.
+
+    Braces become parentheses: in a routine, ``{name}`` in a spoken line is a
+    placeholder, so a guide's own braces would be read as unknown names.
+    """
+    for a, b in (("{", "("), ("}", ")"), ("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2013", "-"),
                  ("\u2014", " - "), ("\u00a0", " "), ("\t", "    "), ("\r\n", "\n"), ("\r", "\n"), ("\f", "\n")):
         text = text.replace(a, b)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](url) -> text
