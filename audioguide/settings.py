@@ -25,7 +25,15 @@ PACE_RANGE = (0.5, 2.0)
 #: ``--length`` limits in minutes: a typo guard, not a promise the routine can reach them.
 LENGTH_RANGE = (1.0, 600.0)
 #: Keys a timings file may hold besides the routine's settings and options.
-GLOBAL_KEYS = ("pace", "length", "chimes")
+GLOBAL_KEYS = ("pace", "length", "chimes", "bed", "bed_volume", "bed_duck")
+#: The generated sound beds (``bed.py`` synthesizes each); any other ``bed`` value is an audio file.
+BED_NAMES = ("brown", "pink", "pad")
+#: ``bed`` values that mean no bed.
+NO_BED = ("none", "off")
+#: The bed's level in the pauses relative to the voice, in dB: default and range.
+BED_VOLUME_DB, BED_VOLUME_RANGE = -18.0, (-40.0, -6.0)
+#: How far the bed goes down under speech, in dB: default and range.
+BED_DUCK_DB, BED_DUCK_RANGE = 12.0, (0.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,14 @@ class Settings:
     """Target session length, or None for the natural length."""
     chimes: bool = True
     """False replaces sounds by spoken cues ("And release.")."""
+    bed: str | None = None
+    """A generated bed's name (``BED_NAMES``) or an audio file's path; None for no bed."""
+    bed_volume_db: float = BED_VOLUME_DB
+    """The bed's loudness in the pauses, relative to the voice's."""
+    bed_duck_db: float = BED_DUCK_DB
+    """How much lower the bed is under speech."""
+    bed_where: str = field(default="", compare=False)
+    """Where ``bed`` was set (``--bed``, ``my.yaml:3: bed``), for messages about the file."""
 
     def record(self) -> dict[str, Any]:
         """A plain dict for the script's JSON document."""
@@ -49,6 +65,8 @@ class Settings:
             "pace": self.pace,
             "length_ms": self.length_ms,
             "chimes": self.chimes,
+            **({"bed": self.bed, "bed_volume_db": self.bed_volume_db, "bed_duck_db": self.bed_duck_db}
+               if self.bed is not None else {}),
             "options": dict(self.options),
             "values": dict(self.values),
         }
@@ -71,6 +89,8 @@ def resolve(
     options: Mapping[str, str | None] | None = None,
     chimes: bool | None = None,
     values: Mapping[str, Any] | None = None,
+    bed: str | None = None,
+    bed_volume: str | float | None = None,
 ) -> Settings:
     """Apply every source in order of precedence; SettingsError names the culprit.
 
@@ -102,6 +122,10 @@ def resolve(
             s = _apply(routine, s, name, value, oneline(f"--{name.replace('_', '-')} {value}"))
     if chimes is not None:
         s = replace(s, chimes=chimes)
+    if bed is not None:
+        s = _apply(routine, s, "bed", bed, oneline(f"--bed {bed}"))
+    if bed_volume is not None:
+        s = _apply(routine, s, "bed_volume", _scalar(str(bed_volume)), oneline(f"--bed-volume {bed_volume}"))
     return s
 
 
@@ -135,7 +159,27 @@ def _scalar(raw: str) -> Any:
     return value if isinstance(value, (int, float, str, bool)) or value is None else raw
 
 
-def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str) -> Settings:
+def parse_bed(value: Any, where: str, base: Path | None = None) -> str | None:
+    """A ``bed`` value: a generated bed's name, a file's path (relative to ``base``), or None for none."""
+    if value is None or value is False or (isinstance(value, str) and value.strip().lower() in NO_BED):
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{where}: must be {', '.join(BED_NAMES)}, none or an audio file's path, got {show(value)}")
+    value = value.strip()
+    if value in BED_NAMES or base is None or Path(value).expanduser().is_absolute():
+        return value
+    return str(base / value)
+
+
+def parse_db(value: Any, where: str, span: tuple[float, float], what: str) -> float:
+    """A level in dB within ``span``."""
+    lo, hi = span
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise SettingsError(f"{where}: {what} must be {fmt_number(lo)}..{fmt_number(hi)} dB, got {show(value)}")
+    return float(value)
+
+
+def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str, base: Path | None = None) -> Settings:
     if key in routine.settings:
         try:
             checked = routine.settings[key].check(value)
@@ -155,6 +199,12 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str) -> S
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: must be true or false, got {show(value)}")
         return replace(s, chimes=value)
+    if key == "bed":
+        return replace(s, bed=parse_bed(value, where, base), bed_where=where)
+    if key == "bed_volume":
+        return replace(s, bed_volume_db=parse_db(value, where, BED_VOLUME_RANGE, "the bed's volume"))
+    if key == "bed_duck":
+        return replace(s, bed_duck_db=parse_db(value, where, BED_DUCK_RANGE, "the ducking depth"))
     known = list(routine.settings) + list(routine.options) + list(GLOBAL_KEYS)
     close = close_matches(key, known)
     hint = f" (did you mean {close[0]!r}?)" if close else "; see: audioguide timings"
@@ -168,7 +218,7 @@ def _apply_timings_file(routine: Routine, s: Settings, path: Path, display: str)
     if not isinstance(doc.data, dict):
         raise SettingsError(f"{doc.where('')}: must be a mapping of setting: value, like 'tender_hold: 20'")
     for key, value in doc.data.items():
-        s = _apply(routine, s, str(key), value, oneline(doc.where(str(key))))
+        s = _apply(routine, s, str(key), value, oneline(doc.where(str(key))), base=path.parent)
     return s
 
 
@@ -196,6 +246,14 @@ def timings_yaml(routine: Routine, s: Settings | None = None) -> str:
     length = None if s.length_ms is None else s.length_ms / 60_000
     entry("Target length in minutes (only the pauses between instructions stretch); null = natural.", "length", length)
     entry("Chimes and ticks (false speaks the cues instead).", "chimes", s.chimes)
+    entry(f"A sound bed under the session: {', '.join(BED_NAMES)}, an audio file's path, or none.", "bed",
+          s.bed or "none")
+    lo, hi = BED_VOLUME_RANGE
+    entry(f"The bed's level in the pauses, in dB relative to the voice ({fmt_number(lo)}..{fmt_number(hi)}).",
+          "bed_volume", s.bed_volume_db)
+    lo, hi = BED_DUCK_RANGE
+    entry(f"How much lower the bed is while the guide speaks, in dB ({fmt_number(lo)}..{fmt_number(hi)}).",
+          "bed_duck", s.bed_duck_db)
     out.append("")
     for name, spec in routine.settings.items():
         entry(spec.describe(), name, s.values[name])

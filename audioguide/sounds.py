@@ -123,6 +123,14 @@ _MEASURED_GAIN_DB = {
 }
 
 
+def level_lufs(kind: str) -> float:
+    """The loudness (BS.1770, LUFS) ``kind`` is rendered at (a sound shorter than
+    400 ms measured in one 400 ms block); MixError for an unknown kind."""
+    if kind not in _SOUNDS:
+        raise MixError(f"unknown chime {kind!r}; expected one of {', '.join(_SOUNDS)}")
+    return _SOUNDS[kind].lufs
+
+
 def level_gain_db(kind: str, full_scale: np.ndarray, sample_rate: int) -> float:
     """The gain that puts a full-scale rendering of ``kind`` at its level, under the peak ceiling."""
     n = len(full_scale)

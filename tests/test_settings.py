@@ -7,7 +7,7 @@ import yaml
 
 from audioguide.errors import SettingsError
 from audioguide.routine import load_routine
-from audioguide.settings import PACES, defaults, resolve, timings_yaml
+from audioguide.settings import GLOBAL_KEYS, PACES, defaults, resolve, timings_yaml
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_precedence_file_then_set_then_flags(foot, tmp_path):
 def test_timings_output_is_accepted_unchanged_and_means_the_defaults(foot, tmp_path):
     text = timings_yaml(foot)
     doc = yaml.safe_load(text)
-    assert set(foot.settings) | set(foot.options) | {"pace", "length", "chimes"} == set(doc)
+    assert set(foot.settings) | set(foot.options) | set(GLOBAL_KEYS) == set(doc)
     for name, spec in foot.settings.items():
         assert spec.help in text
     path = tmp_path / "timings.yaml"
