@@ -43,12 +43,13 @@ from .presets import Preset, delete_preset, list_presets, load_preset, save_pres
 from .progress import Progress  # noqa: E402
 from .routine import Routine, load_routine, parse_routine  # noqa: E402
 from .script import Script  # noqa: E402
-from .settings import PACES, Settings  # noqa: E402
+from .settings import BED_NAMES, PACES, Settings  # noqa: E402
 from .settings import resolve as resolve_settings  # noqa: E402
 from .text import fmt_clock  # noqa: E402
 
 __all__ = [
     "ACTIONS",
+    "BED_NAMES",
     "BITRATES",
     "DEFAULT_BITRATE",
     "FORMATS",

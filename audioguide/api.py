@@ -25,6 +25,7 @@ from .script import ChapterSpan, Script
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .bed import BedSound
     from .play.commands import Action, Commands
 
 #: What ``audioguide serve`` imports that the rest does not (the ``web`` extra).
@@ -181,10 +182,11 @@ def export_session(
     if listener:
         title = f"{title}, for {check_name(listener, 'listener')}"
     kind = check_output(path, fmt, bitrate)  # a bad path or bitrate, or a missing ffmpeg, costs nothing
+    bed = load_bed(settings)  # so does a bad bed file
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)
     meta = Metadata(title=title, artist=routine.artist, album="audioguide", comment=routine.description)
     # Speech is synthesized, mixed and encoded as the file is written, chunk by chunk.
-    with pipeline.SessionStream(routine, settings, synth, progress, cancel) as session:
+    with pipeline.SessionStream(routine, settings, synth, progress, cancel, bed=bed) as session:
         written = export(session, path, fmt=fmt, meta=meta, bitrate=bitrate, progress=progress, cancel=cancel)
     script = session.script
     return ExportResult(
@@ -234,11 +236,25 @@ def play_session(
             chapter = play.pick_chapter(titles, start_at)
         except ValueError as exc:
             raise SettingsError(f"--start-at {start_at}: {exc}") from None
+    bed = load_bed(settings)  # a bad bed file: one line (exit 2) before anything else
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)  # unknown: exit 2
     play.check_device()  # before any synthesis: no sound card should cost nothing
-    return play.play(routine, settings, synth, start_chapter=chapter, commands=commands,
+    return play.play(routine, settings, synth, start_chapter=chapter, commands=commands, bed=bed,
                      keymap=keymap if keymap is not None else play.DEFAULT_KEYS,
                      stdin=stdin, stderr=stderr, progress=progress)
+
+
+def load_bed(settings: Settings) -> BedSound | None:
+    """The sound bed ``settings.bed`` names, ready to loop, or None for no bed.
+
+    Raises ``SettingsError`` (one line naming where the bed was set, exit 2)
+    for a missing, unreadable, silent or too short file.
+    """
+    if settings.bed is None:
+        return None
+    from .bed import load
+
+    return load(settings.bed, settings.bed_where or "bed")
 
 
 def list_voices() -> list[EngineInfo]:

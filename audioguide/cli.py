@@ -130,15 +130,25 @@ def session_options(command: Callable) -> Callable:
     return command
 
 
+def bed_options(command: Callable) -> Callable:
+    """--bed and --bed-volume (export and play: the commands that make sound)."""
+    command = click.option("--bed-volume", "bed_volume", metavar="DB",
+                           help="The bed's level in the pauses, in dB relative to the voice (-40..-6; default -18)."
+                           )(command)
+    return click.option("--bed", metavar="NAME|FILE",
+                        help=f"A soft sound under the session, lower while the guide speaks: "
+                             f"{', '.join(ag.BED_NAMES)}, an audio file, or none.")(command)
+
+
 def load_session(
     routine: str | None, timings: str | None, sets: tuple[str, ...], pace: str | None, length: str | None,
-    chimes: str | None, **options: str | None,
+    chimes: str | None, bed: str | None = None, bed_volume: str | None = None, **options: str | None,
 ) -> tuple[ag.Routine, ag.Settings]:
     """The routine RoutineCommand read, and its settings from every flag (``options``: the routine's own)."""
     loaded = click.get_current_context().meta.get(ROUTINE_META) or ag.load_routine(routine)
     settings = ag.resolve_settings(
         loaded, timings=timings, sets=sets, pace=pace, length=length, options=options,
-        chimes=None if chimes is None else chimes == "on",
+        chimes=None if chimes is None else chimes == "on", bed=bed, bed_volume=bed_volume,
     )
     return loaded, settings
 
@@ -291,6 +301,7 @@ def bitrate_summary(result: ag.ExportResult) -> str:
 @cli.command(cls=RoutineCommand)
 @session_options
 @voice_options
+@bed_options
 @click.option("-o", "--output", type=click.Path(), metavar="PATH",
               help="Where to write (default: build/ROUTINE.mp3); sidecars .vtt and .json go beside it.")
 @click.option("--format", "fmt", type=click.Choice(ag.FORMATS), help="Default: from the suffix.")
@@ -315,6 +326,7 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
 @cli.command(cls=RoutineCommand)
 @session_options
 @voice_options
+@bed_options
 @click.option("--start-at", "start_at", metavar="CHAPTER",
               help="Start at this chapter: its number (1 is the first), its title (any case), or words "
                    "from its title (\"left foot\": the first of the chapters in a row that match).")

@@ -17,7 +17,7 @@ import yaml
 from . import yamlfile
 from .errors import SettingsError
 from .routine import Routine
-from .text import close_matches, oneline, show
+from .text import close_matches, fmt_number, oneline, show
 
 #: Named paces: a factor on speaking rate and on the pauses between instructions.
 PACES = {"slow": 0.8, "normal": 1.0, "fast": 1.25}
