@@ -39,10 +39,10 @@ import numpy as np
 
 from . import sounds
 from .errors import SettingsError
-from .loudness import TARGET_LUFS
+from .loudness import TARGET_LUFS, limit
 from .pcm import FULL_SCALE, SAMPLE_RATE, ms_to_samples
 from .script import CHIME_MS, Chime, Cue, Say
-from .settings import BED_NAMES
+from .settings import BED_NAMES, Settings
 from .text import did_you_mean
 
 #: The bed reaches the ducking depth when speech starts, over this long (raised cosine in dB).
@@ -104,24 +104,25 @@ def load(source: str, where: str) -> BedSound:
     """
     if source in BED_NAMES:
         return generated(source)
+    # "--bed rain.mp3: no such file", "my.yaml:3: bed: rain.mp3: no such file"
+    at = where if where.endswith(source) else f"{where}: {source}"
     path = Path(source).expanduser()
     if not path.exists():
         hint = did_you_mean(source, BED_NAMES) if "/" not in source and "." not in source else ""
-        raise SettingsError(f"{where}: {source}: no such file; the generated beds are {', '.join(BED_NAMES)}{hint}")
+        raise SettingsError(f"{at}: no such file; the generated beds are {', '.join(BED_NAMES)}{hint}")
     if path.is_dir():
-        raise SettingsError(f"{where}: {source}: is a folder, not an audio file")
-    x = _trim(_decode(path, where))
+        raise SettingsError(f"{at}: is a folder, not an audio file")
+    x = _trim(_decode(path, at))
     if not x.any():
-        raise SettingsError(f"{where}: {source}: is silent")
+        raise SettingsError(f"{at}: is silent")
     if len(x) < MIN_FILE_S * SAMPLE_RATE:
-        raise SettingsError(f"{where}: {source}: has {len(x) / SAMPLE_RATE:.1f} s of sound; a bed needs at least"
-                            f" {MIN_FILE_S:g} s")
+        raise SettingsError(f"{at}: has {len(x) / SAMPLE_RATE:.1f} s of sound; a bed needs at least {MIN_FILE_S:g} s")
     loop = crossfade_loop(x[: MAX_LOOP_S * SAMPLE_RATE])
     from .loudness import measure
 
     lufs = measure(loop, SAMPLE_RATE)[0]
     if not lufs > SILENT_LUFS:
-        raise SettingsError(f"{where}: {source}: is silent (quieter than {SILENT_LUFS:g} LUFS)")
+        raise SettingsError(f"{at}: is silent (quieter than {SILENT_LUFS:g} LUFS)")
     return _sound(str(path), loop, lufs)
 
 
@@ -210,8 +211,10 @@ def _sound(name: str, loop: np.ndarray, lufs: float) -> BedSound:
     return BedSound(name, frozen, float(lufs))
 
 
-def _decode(path: Path, where: str) -> np.ndarray:
-    """A file's audio as float64 mono at SAMPLE_RATE in int16 scale (pydub decodes, through ffmpeg)."""
+def _decode(path: Path, at: str) -> np.ndarray:
+    """A file's audio as float64 mono at SAMPLE_RATE in int16 scale (pydub decodes, through ffmpeg).
+
+    ``at`` starts every error message (the setting and the file)."""
     warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
@@ -222,13 +225,13 @@ def _decode(path: Path, where: str) -> np.ndarray:
         detail = str(e).partition("Output from ffmpeg/avlib:")[2]
         lines = [ln.strip() for ln in detail.splitlines() if ln.strip()]
         reason = lines[-1].split(": ", 1)[-1] if lines else "not audio"
-        raise SettingsError(f"{where}: {path}: cannot be decoded as audio ({reason})") from None
+        raise SettingsError(f"{at}: cannot be decoded as audio ({reason})") from None
     except (IndexError, KeyError, ValueError, EOFError):  # ffprobe found no audio stream; a broken header
-        raise SettingsError(f"{where}: {path}: cannot be decoded as audio (no audio stream)") from None
+        raise SettingsError(f"{at}: cannot be decoded as audio (no audio stream)") from None
     except OSError as e:
-        raise SettingsError(f"{where}: {path}: cannot be read: {e.strerror or e}") from None
+        raise SettingsError(f"{at}: cannot be read: {e.strerror or e}") from None
     if segment.frame_count() == 0:
-        raise SettingsError(f"{where}: {path}: is silent (no audio in it)")
+        raise SettingsError(f"{at}: is silent (no audio in it)")
     samples = np.array(segment.get_array_of_samples(), dtype=np.float64)
     mono = samples.reshape(-1, segment.channels).mean(axis=1)
     mono *= FULL_SCALE / 2 ** (8 * segment.sample_width - 1)
@@ -406,6 +409,23 @@ class BedTrack:
             out[np.searchsorted(n, self.total):] = 0.0  # nothing after the end
         return out
 
+    def under(self, sound: np.ndarray, start: int) -> np.ndarray:
+        """A sounding cue (``sound``: int16, its whole span from session sample ``start``) with the bed under it.
+
+        int16. The sum's true peak is kept under the voice's ceiling by the limiter
+        over the cue (``loudness.limit``: a no-op unless the bed pushes a peak over;
+        every Say cue starts and ends with padding, so its edges are never limited).
+        """
+        return _pcm(limit(sound + self.render(start, start + len(sound))))
+
+    def alone(self, a: int, b: int) -> np.ndarray:
+        """The bed by itself at session samples [a, b) (a pause), int16."""
+        out = np.empty(max(0, b - a), np.int16)
+        for lo in range(a, b, RENDER_CHUNK):
+            hi = min(b, lo + RENDER_CHUNK)
+            out[lo - a : hi - a] = _pcm(self.render(lo, hi))
+        return out
+
     def render(self, a: int, b: int) -> np.ndarray:
         """The bed at session samples [a, b): float64 in int16 scale (not rounded; the mixer adds it).
 
@@ -420,3 +440,15 @@ class BedTrack:
             out[lo - a : lo - a + len(n)] = np.take(self._loop, n, mode="wrap") * self.gain(n)
         return out
 
+
+
+def bed_track(sound: BedSound | None, settings: Settings) -> BedTrack | None:
+    """The settings' bed (``bed_volume``, ``bed_duck``) as a track with no cues yet
+    (``render.CueTimes`` gives it each cue), or None without a bed."""
+    if sound is None:
+        return None
+    return BedTrack(sound, settings.bed_volume_db, settings.bed_duck_db)
+
+
+def _pcm(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(x), -32768, 32767).astype(np.int16)

@@ -43,6 +43,7 @@ from .engines.base import Speech
 from .errors import MixError
 from .loudness import TARGET_LUFS, limit, measure, moving_mean
 from .pcm import SAMPLE_RATE, ms_to_samples, samples_to_ms
+from .bed import BedTrack
 from .render import CueTimes, render_span
 from .script import Script
 
@@ -157,14 +158,15 @@ def speech_ms(prepared: np.ndarray) -> int:
     return samples_to_ms(len(prepared))
 
 
-def mix(script: Script, speech: Mapping[str, np.ndarray]) -> Timeline:
+def mix(script: Script, speech: Mapping[str, np.ndarray], bed: BedTrack | None = None) -> Timeline:
     """A whole session as one buffer: ``render.render_span`` over all of ``script``.
 
-    ``speech`` maps each spoken text to its prepared segment. Raises
+    ``speech`` maps each spoken text to its prepared segment; ``bed`` (a new
+    ``bed.BedTrack``, given the cues here) lies under it if given. Raises
     ``MixError`` if the cues are not laid end to end, a text has no speech or a
     sound is longer than its cue.
     """
-    cues = CueTimes(speech)
+    cues = CueTimes(speech, bed)
     for cue in script:
         cues.add(cue)
     cues.finish()

@@ -28,6 +28,7 @@ from .engines.base import Speech
 from .errors import MixError
 from .pcm import SAMPLE_RATE, samples_to_ms
 from .progress import CancelToken, Progress, ProgressFn, check_cancel
+from .bed import BedSound, bed_track
 from .render import CueTimes, render_span
 from .routine import Routine
 from .script import Script
@@ -222,10 +223,10 @@ def exact_script(routine: Routine, settings: Settings, synth: Synthesizer, progr
 
 
 def build_timeline(routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
-                   cancel: CancelToken | None = None) -> mixer.Timeline:
-    """The whole session as one exact buffer (mono int16 at ``pcm.SAMPLE_RATE``)."""
+                   cancel: CancelToken | None = None, bed: BedSound | None = None) -> mixer.Timeline:
+    """The whole session as one exact buffer (mono int16 at ``pcm.SAMPLE_RATE``), over ``bed`` if given."""
     script, speech = exact_script(routine, settings, synth, progress, cancel)
-    return mixer.mix(script, speech)
+    return mixer.mix(script, speech, bed_track(bed, settings))
 
 
 class SessionStream:
@@ -237,7 +238,8 @@ class SessionStream:
     (or read from the cache), measured and prepared, and renders every
     ``chunk`` samples once the cues cover them; ``script`` is the exact script
     once ``chunks()`` is done. Only ``--length`` measures every line before the
-    first chunk (fitting needs all the lengths). The samples equal
+    first chunk (fitting needs all the lengths). A ``bed`` (``bed.load``) lies
+    under the session at the settings' volume and ducking. The samples equal
     ``build_timeline``'s. Raises what the stages raise (``EngineError``,
     ``CacheError``, ``Cancelled``, ``CompileError``). Use it in a ``with`` block
     (or call ``close()``) so the worker stops if the chunks are not all read.
@@ -246,9 +248,10 @@ class SessionStream:
     sample_rate = SAMPLE_RATE
 
     def __init__(self, routine: Routine, settings: Settings, synth: Synthesizer, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None, chunk: int = mixer.CHUNK_SAMPLES) -> None:
+                 cancel: CancelToken | None = None, chunk: int = mixer.CHUNK_SAMPLES,
+                 bed: BedSound | None = None) -> None:
         self.routine, self.settings, self.synth = routine, settings, synth
-        self.progress, self.cancel, self.chunk = progress, cancel, chunk
+        self.progress, self.cancel, self.chunk, self.bed = progress, cancel, chunk, bed
         self._texts = speech_texts(compile_script(routine, settings))  # counts' shorter forms too
         self._missing = uncached(synth, self._texts)  # before the worker fills the cache
         self._speeches = synth.speak_ahead(self._texts, SPEAK_AHEAD)
@@ -277,16 +280,17 @@ class SessionStream:
             cue_source: Iterator = iter(script.cues)
         else:
             cue_source = stream_cues(routine, settings, lengths)
-        cues = CueTimes(speech)
+        cues = CueTimes(speech, bed_track(self.bed, settings))
         done = 0
         for cue in cue_source:
             cues.add(cue)
-            while cues.end - done >= self.chunk:
+            while cues.ready_end - done >= self.chunk:
                 yield render_span(cues, done, done + self.chunk)
                 done += self.chunk
         cues.finish()
-        if done < cues.end:
-            yield render_span(cues, done, cues.end)
+        while done < cues.end:
+            yield render_span(cues, done, min(cues.end, done + self.chunk))
+            done += self.chunk
         self._script = Script(routine.name, routine.title, tuple(cues.cues), "measured", settings.record())
 
     def close(self) -> None:

@@ -8,7 +8,9 @@ the file holds and the whole-buffer mix are the same samples.
 
 A session's audio is a sum of layers over the exact cue timeline: speech and
 chimes, each placed at its cue's first sample (every cue starts and ends on
-digital silence, so placing is a plain copy). Pauses are exact digital silence.
+digital silence, so placing is a plain copy). Pauses are exact digital silence,
+unless a sound bed (``bed.BedTrack``) lies under the session: then every sample
+has the bed, under a sounding cue limited with it over the whole cue.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import sounds
+from .bed import LOOKAHEAD_MS, BedTrack
 from .errors import MixError
 from .pcm import ms_to_samples, samples_to_ms
 from .script import Chime, Cue, Say
@@ -38,7 +41,7 @@ class CueTimes:
     first, so it never sees a cue half-added.
     """
 
-    def __init__(self, speech: SpeechSegments | None = None) -> None:
+    def __init__(self, speech: SpeechSegments | None = None, bed: BedTrack | None = None) -> None:
         self.cues: list[Cue] = []
         self.starts: list[int] = []
         """First session sample of each cue."""
@@ -46,6 +49,8 @@ class CueTimes:
         """Sample after the last one of each cue."""
         self.speech: SpeechSegments = speech if speech is not None else {}
         """text -> prepared segment, for every Say cue added."""
+        self.bed = bed
+        """The sound bed under the session (it is given every cue), or None."""
         self.done = False
         """True once every cue of the session is known."""
         self.error: BaseException | None = None
@@ -58,6 +63,8 @@ class CueTimes:
                            " cues must be laid end to end")
         self.starts.append(ms_to_samples(cue.start_ms))
         self.ends.append(ms_to_samples(cue.end_ms))
+        if self.bed is not None:
+            self.bed.add(cue)
         self._added(len(self.cues), cue)
         self.cues.append(cue)  # last: a reader that sees the cue sees everything about it
 
@@ -66,6 +73,8 @@ class CueTimes:
 
     def finish(self, error: BaseException | None = None) -> None:
         """Every cue is known (or none will come: ``error`` says why)."""
+        if self.bed is not None:
+            self.bed.finish(self.end)
         self.error = error
         self.done = True
 
@@ -74,6 +83,15 @@ class CueTimes:
         """Sample where the known cues end."""
         n = len(self.cues)
         return self.ends[n - 1] if n else 0
+
+    @property
+    def ready_end(self) -> int:
+        """Sample up to which ``render_span`` can render: ``end``, or while a bed waits
+        for the cues after it (its ducking and fade-out look ahead), that much earlier."""
+        end = self.end
+        if self.bed is None or self.done:
+            return end
+        return max(0, end - ms_to_samples(LOOKAHEAD_MS))
 
     def index_at(self, sample: int) -> int:
         """Index of the known cue playing at ``sample`` (the last one if past the end)."""
@@ -85,27 +103,35 @@ class CueTimes:
 def render_span(cues: CueTimes, a: int, b: int) -> np.ndarray:
     """Session samples ``[a, b)`` as mono int16 at ``pcm.SAMPLE_RATE``: speech, chimes and silence.
 
-    ``0 <= a <= b <= cues.end``: only known cues are rendered. Any split of a
-    session into spans gives, joined, the same samples as one span over all of
-    it. Raises ``MixError`` if a Say cue's text has no speech, or a sound is
-    longer than its cue.
+    ``0 <= a <= b <= cues.ready_end``: only known cues are rendered. Any split
+    of a session into spans gives, joined, the same samples as one span over
+    all of it. Raises ``MixError`` if a Say cue's text has no speech, or a
+    sound is longer than its cue.
 
-    This is where a layer under the voice (issue 16, the sound bed) is added:
-    it sees the same ``cues`` and ``[a, b)``, so export and play get it alike.
+    With ``cues.bed``, the bed lies under every sample: a pause is the bed
+    alone, a sounding cue is its sound and the bed over the whole cue, limited
+    together (so a span of it is the same whatever the split).
     """
-    if not 0 <= a <= b <= cues.end:
+    if not 0 <= a <= b <= cues.ready_end:
         raise MixError(f"cannot render samples {a}..{b}: the known cues end at sample {cues.end}")
+    bed = cues.bed
     out = np.zeros(b - a, np.int16)
     i = cues.index_at(a)
     n = len(cues.cues)
     while i < n and cues.starts[i] < b:
-        cue = cues.cues[i]
+        cue, start, end = cues.cues[i], cues.starts[i], cues.ends[i]
+        lo, hi = max(a, start), min(b, end)
         if isinstance(cue, (Say, Chime)):
-            start, end = cues.starts[i], cues.ends[i]
             sound = _sound(cue, cues.speech, end - start)
-            lo, hi = max(a, start), min(b, start + len(sound))
+            if bed is not None:
+                whole = np.zeros(end - start, np.int16)
+                whole[: len(sound)] = sound
+                sound = bed.under(whole, start)
+            hi = min(hi, start + len(sound))
             if hi > lo:
                 out[lo - a : hi - a] = sound[lo - start : hi - start]
+        elif bed is not None and hi > lo:
+            out[lo - a : hi - a] = bed.alone(lo, hi)
         i += 1
     return out
 

@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..pcm import SAMPLE_RATE
+from ..bed import BedTrack
 from ..render import CueTimes, SpeechSegments, render_span
 from ..script import Chapter, Chime, Cue, Say
 
@@ -26,8 +27,8 @@ class CueIndex(CueTimes):
     """The session's exact cues (``render.CueTimes``), appended by a feeder thread (or all at
     once), with what navigation needs: steps, chapters and instructions."""
 
-    def __init__(self, speech: SpeechSegments | None = None) -> None:
-        super().__init__(speech)
+    def __init__(self, speech: SpeechSegments | None = None, bed: BedTrack | None = None) -> None:
+        super().__init__(speech, bed)
         self.step_first: dict[int, int] = {}
         """step -> index of its first cue"""
         self.chapters: list[int] = []
@@ -36,9 +37,9 @@ class CueIndex(CueTimes):
         """indices of the Say cues with role instruction"""
 
     @classmethod
-    def complete(cls, cues: Sequence[Cue], speech: SpeechSegments) -> CueIndex:
+    def complete(cls, cues: Sequence[Cue], speech: SpeechSegments, bed: BedTrack | None = None) -> CueIndex:
         """An index of a whole, known script (``--length``)."""
-        made = cls(speech)
+        made = cls(speech, bed)
         for cue in cues:
             made.add(cue)
         made.finish()
@@ -69,9 +70,11 @@ class CueIndex(CueTimes):
 
     def buffer_end(self, pos: int, limit: int | None = None) -> int:
         """Where a buffer starting at ``pos`` should end: a cue boundary within
-        ``MAX_BUFFER_S``, or inside a long silence, never inside a sound."""
+        ``MAX_BUFFER_S``, or inside a long silence, never inside a sound; ``pos``
+        itself while a bed waits for the cues after the next sound (``ready_end``)."""
         end = self.end if limit is None else min(self.end, limit)
-        stop = min(end, pos + MAX_BUFFER_S * SAMPLE_RATE)
+        ready = self.ready_end
+        stop = min(end, pos + MAX_BUFFER_S * SAMPLE_RATE, ready)
         if stop >= end:
             return end
         n = len(self.cues)
@@ -79,7 +82,9 @@ class CueIndex(CueTimes):
         if self.starts[j] > pos:
             return self.starts[j]
         cue = self.cues[j]
-        return self.ends[j] if isinstance(cue, (Say, Chime)) else stop
+        if isinstance(cue, (Say, Chime)):
+            return self.ends[j] if self.ends[j] <= ready else pos
+        return stop
 
 
 def pick_chapter(titles: Sequence[str], wanted: str) -> int:

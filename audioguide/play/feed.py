@@ -20,6 +20,7 @@ from ..errors import Cancelled
 from ..routine import Routine
 from ..settings import Settings
 from ..synth import Synthesizer
+from ..bed import BedTrack
 from .cues import CueIndex
 
 if TYPE_CHECKING:
@@ -32,14 +33,15 @@ SPEAK_AHEAD = 8
 class Feed:
     """Builds the exact cues of a session into ``cues`` on a daemon thread, speech synthesized ahead."""
 
-    def __init__(self, routine: Routine, settings: Settings, synth: Synthesizer, texts: list[str]) -> None:
+    def __init__(self, routine: Routine, settings: Settings, synth: Synthesizer, texts: list[str],
+                 bed: BedTrack | None = None) -> None:
         self.routine, self.settings, self.synth = routine, settings, synth
         self.texts = texts
         """Every distinct spoken text, in order of first use (the estimated script's)."""
         self.gain = 0.0
         self.speech: PreparedSpeech | None = None
         """text -> prepared segment (``pipeline.PreparedSpeech``), once the voice's gain is known."""
-        self.cues = CueIndex()
+        self.cues = CueIndex(bed=bed)
         self.stopped = threading.Event()
         self.speaker = None
         self.thread = threading.Thread(target=self._run, name="audioguide-play-feed", daemon=True)

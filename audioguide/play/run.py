@@ -6,6 +6,7 @@ import queue
 import sys
 from typing import Literal, Mapping, TextIO
 
+from ..bed import BedSound, bed_track
 from ..compiler import compile_script, speech_texts
 from ..progress import ProgressFn
 from ..routine import Routine
@@ -35,6 +36,7 @@ def play(
     keymap: Mapping[str, Action] = DEFAULT_KEYS,
     progress: ProgressFn | None = None,
     device: PlayFn = simpleaudio_play,
+    bed: BedSound | None = None,
 ) -> Literal["finished", "stopped"]:
     """Play a session live until its end (``finished``) or a ``quit`` command (``stopped``).
 
@@ -45,6 +47,7 @@ def play(
     needs. Raises PlaybackError (no device, the device failed), EngineError
     (synthesis failed; what was ready has played), KeyboardInterrupt.
     Call ``check_device`` first to fail before any synthesis when there is no sound card.
+    ``bed`` (``bed.load``) plays under the session at the settings' volume and ducking.
     """
     err = stderr if stderr is not None else sys.stderr
     commands = commands if commands is not None else queue.SimpleQueue()
@@ -58,10 +61,11 @@ def play(
         if not err.isatty():
             print("--length: preparing every line first (fitting needs all of their lengths)", file=err, flush=True)
         script, speech = pipeline.exact_script(routine, settings, synth, progress)
-        cues = CueIndex.complete(script.cues, speech)
+        cues = CueIndex.complete(script.cues, speech, bed_track(bed, settings))
         estimate = script
     else:
-        feed = Feed(routine, settings, synth, speech_texts(estimate)).start()  # first: the engine starts at once
+        feed = Feed(routine, settings, synth, speech_texts(estimate), bed_track(bed, settings))
+        feed.start()  # first: the engine starts at once
         cues = feed.cues
 
     status = Status(cues, estimate, err)

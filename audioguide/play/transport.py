@@ -156,7 +156,7 @@ class Transport:
         if self.position >= cues.end:
             return "end" if cues.done else "wait"  # not done: synthesis is behind, silence until the next cue
         stop = cues.buffer_end(self.position, None if self.detour is None else self.detour[0])
-        return Play(self.position, stop)
+        return Play(self.position, stop) if stop > self.position else "wait"  # a bed waits for the cues after it
 
     @property
     def state(self) -> Literal["playing", "paused", "waiting", "preparing", "stopped", "finished"]:
