@@ -195,6 +195,26 @@ def test_every_chime_stays_10_db_over_the_bed_under_it(volume):
             assert chime - under >= bed.CHIME_CLEARANCE_DB, (cue.kind, chime, under)
 
 
+def test_chimes_clear_the_loudest_moments_of_an_uneven_file(tmp_path):
+    """Music is uneven: a tick must clear the bed wherever in the loop it lands, not just its average."""
+    t = np.arange(8 * 22050) / 22050
+    swell = np.where((t % 2) < 0.4, 0.4, 0.02)  # a loud 0.4 s every 2 s over a quiet drone
+    path = write_wav(tmp_path / "uneven.wav", swell * np.sin(2 * np.pi * 180 * t), 22050)
+    sound = bed.load(str(path), "--bed")
+    assert sound.swell_db > 6
+    ticks = laid(Pause(duration_ms=4000), *[c for _ in range(30) for c in (Chime(kind="tick", duration_ms=150),
+                                                                         Pause(duration_ms=270))])
+    t = bed.BedTrack.from_cues(sound, -6.0, 0.0, ticks)
+    laid_bed = t.render(0, ms_to_samples(ticks[-1].end_ms))
+    def block_lufs(x):  # in one 400 ms block, like the chime's own level
+        return measure(np.pad(x.astype(float), (0, ms_to_samples(400) - len(x))), SAMPLE_RATE)[0]
+
+    tick = block_lufs(sounds.render("tick"))
+    worst = max(block_lufs(laid_bed[ms_to_samples(c.start_ms) : ms_to_samples(c.end_ms)])
+                for c in ticks if isinstance(c, Chime))
+    assert tick - worst >= bed.CHIME_CLEARANCE_DB
+
+
 def test_quiet_beds_do_not_duck_for_chimes():
     t = track(volume=-40.0)
     assert all(t.chime_duck_db(kind) == 0.0 for kind in ("step", "hold", "release", "tick", "end"))
