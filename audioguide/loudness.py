@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .pcm import FULL_SCALE, ms_to_samples
 
@@ -63,10 +62,15 @@ def measure(samples: np.ndarray, sample_rate: int) -> tuple[float, float]:
 
 def true_peaks(x: np.ndarray) -> np.ndarray:
     """Per sample n: the largest magnitude of x[n] and the 3 points oversampled after it."""
-    windows = sliding_window_view(np.pad(x, (_TP_HALF - 1, _TP_HALF)), 2 * _TP_HALF)
-    # (3, 12) @ (12, n): one row per phase, laid out for a fast max across rows.
-    between = np.abs(_TP_PHASES @ windows.T)
-    return np.maximum(np.abs(x), between.max(axis=0))
+    if not len(x):
+        return np.abs(x)
+    padded = np.pad(x, (_TP_HALF - 1, _TP_HALF))
+    # One 12-tap convolution per phase: about 3x faster than a matrix product over
+    # a sliding window view (which BLAS cannot take), with the same values.
+    peaks = np.abs(x)
+    for phase in _TP_PHASES:
+        np.maximum(peaks, np.abs(np.convolve(padded, phase[::-1], mode="valid")), out=peaks)
+    return peaks
 
 
 def limit(x: np.ndarray) -> np.ndarray:
