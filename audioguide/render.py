@@ -86,12 +86,21 @@ class CueTimes:
 
     @property
     def ready_end(self) -> int:
-        """Sample up to which ``render_span`` can render: ``end``, or while a bed waits
-        for the cues after it (its ducking and fade-out look ahead), that much earlier."""
-        end = self.end
+        """Sample up to which ``render_span`` can render: ``end``; or, while a bed waits for
+        the cues after it (its ducking and fade-out look ahead), ``bed.LOOKAHEAD_MS``
+        earlier, or earlier still at the start of a sound that would end after that
+        (a sounding cue is rendered whole, with the bed under all of it)."""
+        n = len(self.cues)
+        end = self.ends[n - 1] if n else 0
         if self.bed is None or self.done:
             return end
-        return max(0, end - ms_to_samples(LOOKAHEAD_MS))
+        ready = end - ms_to_samples(LOOKAHEAD_MS)
+        if ready <= 0:
+            return 0
+        j = bisect.bisect_right(self.starts, ready - 1, 0, n) - 1
+        if isinstance(self.cues[j], (Say, Chime)) and self.ends[j] > ready:
+            return self.starts[j]
+        return ready
 
     def index_at(self, sample: int) -> int:
         """Index of the known cue playing at ``sample`` (the last one if past the end)."""

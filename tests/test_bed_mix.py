@@ -317,3 +317,29 @@ def test_buffers_wait_for_the_cues_the_bed_looks_ahead_to_and_never_cut_a_sound(
                   and ms_to_samples(c.start_ms) < at < ms_to_samples(c.end_ms)]
         assert not inside, "a buffer ended inside a sound"
     assert len(sent) > 3
+
+
+# -- streaming ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("chunk", "length"), [(997, None), (22_051, None), (4409, 2.0)])
+def test_the_streamed_export_equals_the_whole_buffer_with_a_bed(work, monkeypatch, chunk, length):
+    """Chunks cut anywhere (inside sounds, before the bed can look far enough ahead) join into the whole mix."""
+    from audioguide import pipeline
+    from audioguide.cache import SpeechCache
+    from audioguide.routine import load_routine
+    from audioguide.settings import resolve
+    from audioguide.synth import Synthesizer
+
+    monkeypatch.setattr(pipeline, "voice_gain", lambda synth: -6.0)
+    routine = load_routine(str(work["routine"]))
+    settings = resolve(routine, bed="pink", bed_volume=-12, length=length)
+    sound = bed.load("pink", "--bed")
+    synth = Synthesizer(ToneEngine(), cache=SpeechCache())
+    stream = pipeline.SessionStream(routine, settings, synth, chunk=chunk, bed=sound)
+    parts = list(stream.chunks())
+    whole = pipeline.build_timeline(routine, settings, synth, bed=sound).samples
+    assert all(len(p) <= chunk for p in parts)
+    assert np.array_equal(np.concatenate(parts), whole)
+    silent = pipeline.build_timeline(routine, settings, synth).samples == 0  # the pauses, without a bed
+    assert np.count_nonzero(whole[silent]) > 0.9 * np.count_nonzero(silent)  # the bed fills them
