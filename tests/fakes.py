@@ -90,3 +90,29 @@ def register_engine(monkeypatch):
         engines.register(name, factory)
 
     return register
+
+
+class Finished:
+    """What a stand-in sound device returns: playback that has already ended."""
+
+    def is_playing(self) -> bool:
+        return False
+
+    def stop(self) -> None:
+        pass
+
+
+def recording_device(sent: list, stamp: bool = False, check=None):
+    """A stand-in for the sound device that records what it is sent and finishes at once.
+
+    ``sent`` gets each buffer (with ``stamp``: ``(time.monotonic(), buffer)``);
+    ``check(buffer)``, if given, runs first (an assertion about what may be sent).
+    """
+
+    def device(samples):
+        if check is not None:
+            check(samples)
+        sent.append((time.monotonic(), samples) if stamp else samples)
+        return Finished()
+
+    return device

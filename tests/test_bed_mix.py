@@ -21,7 +21,7 @@ from audioguide import bed
 from audioguide.loudness import TARGET_LUFS, measure
 from audioguide.pcm import SAMPLE_RATE, ms_to_samples
 from audioguide.script import Chime, Say, Script
-from fakes import ToneEngine
+from fakes import ToneEngine, recording_device
 from helpers import TINY_ROUTINE, ebur128, run_cli
 
 # Lines with short gaps (held under), pauses long enough for the bed to come
@@ -293,18 +293,10 @@ def test_buffers_wait_for_the_cues_the_bed_looks_ahead_to_and_never_cut_a_sound(
                 bed.bed_track(sound, settings)).start()
     sent: list[np.ndarray] = []
 
-    class Finished:
-        def is_playing(self):
-            return False
-
-        def stop(self):
-            pass
-
-    def device(samples):
+    def ready(samples):
         assert feed.cues.bed.ready(sum(map(len, sent)) + len(samples))
-        sent.append(samples)
-        return Finished()
 
+    device = recording_device(sent, check=ready)
     Loop(feed.cues, Status(feed.cues, compile_script(routine, settings), io.StringIO()), play=device).run()
     feed.stop()
     script, speech = pipeline.exact_script(routine, settings, synth)

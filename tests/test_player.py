@@ -48,7 +48,7 @@ from audioguide.play.cues import pick_chapter
 from audioguide.play.feed import Feed
 from audioguide.play.loop import Loop
 from audioguide.play.status import Status
-from fakes import ToneEngine
+from fakes import ToneEngine, recording_device
 from helpers import BIN, TINY_ROUTINE, run_cli
 
 DUP_MS = 110
@@ -450,7 +450,7 @@ def test_when_synthesis_falls_behind_playback_waits_between_whole_cues(tiny, mon
     feed = Feed(routine, settings, synth, compile_script(routine, settings).spoken_texts()).start()
     sent: list[tuple[int, np.ndarray]] = []
 
-    device = _recording_device(sent, stamp=True)
+    device = recording_device(sent, stamp=True)
 
     status = Status(feed.cues, compile_script(routine, settings), io.StringIO())
     Loop(feed.cues, status, play=device).run()
@@ -479,27 +479,10 @@ def test_an_engine_failing_mid_session_stops_with_its_error_after_what_was_ready
     feed = Feed(routine, settings, Synthesizer(ToneEngine(fail_on="left")), compile_script(routine, settings).spoken_texts())
     sent = []
 
-    device = _recording_device(sent, stamp=False)
+    device = recording_device(sent, stamp=False)
 
     status = Status(feed.cues, compile_script(routine, settings), io.StringIO())
     with pytest.raises(EngineError, match='tone failed on "Press your left heel.": synthesis backend crashed'):
         Loop(feed.start().cues, status, play=device).run()
     feed.stop()
     assert sum(map(len, sent)) == feed.cues.end > 0  # everything before the failing line was played
-
-
-def _recording_device(sent: list, stamp: bool = False):
-    """A stand-in for the sound device that records what it is sent and finishes at once."""
-
-    class Finished:
-        def is_playing(self):
-            return False
-
-        def stop(self):
-            pass
-
-    def device(samples):
-        sent.append((time.monotonic(), samples) if stamp else samples)
-        return Finished()
-
-    return device
