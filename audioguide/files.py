@@ -80,3 +80,24 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_bounded(path: Path, display: str, error: type[Exception], limit: int, kind: str) -> bytes:
+    """The file's bytes, at most ``limit + 1`` of them (so a caller can tell "too big").
+
+    Never trusts ``st_size``: /dev/zero and pipes report 0, so the read itself is
+    bounded. Raises ``error`` with one line naming ``display`` when the file is
+    missing, a directory (not ``kind``, e.g. "a YAML file"), not permitted, or
+    unreadable.
+    """
+    try:
+        if path.is_dir():
+            raise error(f"{display}: is a directory, not {kind}")
+        with path.open("rb") as stream:
+            return stream.read(limit + 1)
+    except FileNotFoundError:
+        raise error(f"{display}: no such file") from None
+    except PermissionError:
+        raise error(f"{display}: permission denied") from None
+    except OSError as exc:
+        raise error(f"{display}: cannot read: {exc.strerror or exc}") from None

@@ -20,6 +20,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .files import read_bounded
 from .text import oneline
 
 #: Routines and timings are a few KB; anything this big is a mistake, not a routine.
@@ -80,20 +81,11 @@ class Document:
 def read_text(path: Path, display: str, error: type[Exception]) -> str:
     """The file's text, or ``error`` with one line saying why it cannot be read."""
     display = oneline(display)
-    try:
-        if path.is_dir():
-            raise error(f"{display}: is a directory, not a YAML file")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise error(f"{display}: file is {size:,} bytes; the limit is {MAX_BYTES:,}")
-        with path.open("rb") as stream:  # st_size is 0 for /dev/zero or a pipe: never read unbounded
-            raw = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise error(f"{display}: no such file") from None
-    except PermissionError:
-        raise error(f"{display}: permission denied") from None
-    except OSError as exc:
-        raise error(f"{display}: cannot read: {exc.strerror or exc}") from None
+    raw = read_bounded(path, display, error, MAX_BYTES, "a YAML file")
+    if len(raw) > MAX_BYTES:
+        size = path.stat().st_size if path.is_file() else 0
+        shown = f"file is {size:,} bytes" if size > MAX_BYTES else f"more than {MAX_BYTES:,} bytes"
+        raise error(f"{display}: {shown}; the limit is {MAX_BYTES:,}")
     return decode(raw, display, error)
 
 

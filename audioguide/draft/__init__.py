@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import AudioguideError, BadInputError, ExportError, GuideError, OutputPathError
-from ..files import write_atomic
+from ..files import read_bounded, write_atomic
 from .build import TIME_SETTINGS, Drafter
 from .emit import document
 from .reading import MAX_BYTES, decode, parse_guide
@@ -26,21 +26,13 @@ __all__ = ["draft_routine", "read_guide", "save_draft", "MAX_BYTES"]
 def read_guide(source: str | os.PathLike | BinaryIO, display: str | None = None) -> bytes:
     """The bytes of a guide file or stream, at most ``MAX_BYTES``; GuideError (one line) when it cannot be read."""
     display = display or str(source if not hasattr(source, "read") else "stdin")
-    try:
-        if hasattr(source, "read"):
+    if hasattr(source, "read"):
+        try:
             raw = source.read(MAX_BYTES + 1)
-        else:
-            path = Path(source)
-            if path.is_dir():
-                raise GuideError(f"{display}: is a directory, not a guide")
-            with path.open("rb") as stream:  # never trust st_size: /dev/zero and pipes report 0
-                raw = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise GuideError(f"{display}: no such file") from None
-    except PermissionError:
-        raise GuideError(f"{display}: permission denied") from None
-    except OSError as exc:
-        raise GuideError(f"{display}: cannot read: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise GuideError(f"{display}: cannot read: {exc.strerror or exc}") from None
+    else:
+        raw = read_bounded(Path(source), display, GuideError, MAX_BYTES, "a guide")
     if len(raw) > MAX_BYTES:
         raise GuideError(f"{display}: more than {MAX_BYTES:,} bytes is too big for a guide")
     return raw
