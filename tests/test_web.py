@@ -318,6 +318,8 @@ def test_an_internal_error_is_a_plain_500_page_without_a_traceback(web, monkeypa
     assert page.status_code == 500
     assert "Something went wrong" in page.text
     assert "Traceback" not in page.text and "disk on fire" not in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["x-frame-options"] == "DENY"
 
 
 def test_every_page_carries_the_security_headers(client):

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 import audioguide as ag
 
 from . import pages, sessions
-from .access import Guard
+from .access import SECURITY_HEADERS, Guard
 from .render import Web, error_page
 from .store import MAX_UPLOAD_BYTES
 
@@ -48,8 +48,12 @@ async def library_error(request: Request, exc: Exception) -> Response:
 
 async def internal_error(request: Request, exc: Exception) -> Response:
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return await error_page(request, 500, "Something went wrong",
+    page = await error_page(request, 500, "Something went wrong",
                             "The server could not answer this request; the details are in its console.")
+    # Starlette answers an unhandled exception outside every middleware, Guard's
+    # headers included, so this page sets them itself.
+    page.headers.update(SECURITY_HEADERS)
+    return page
 
 
 def create_app(web: Web) -> Starlette:
