@@ -253,6 +253,21 @@ def test_generate_makes_a_session_the_player_plays_with_chapters_transcript_and_
     assert sid in client.get("/sessions").text and sid in client.get("/").text
 
 
+def test_the_script_preview_is_measured_once_the_voice_has_spoken_every_line(client, web, tiny):
+    preview = f"/routines/tiny/script?hold=4&voice={ESPEAK}"
+    before = client.get(preview).text
+    assert "timed from the text" in before and "measured:" not in before
+    status = wait_for_job(client, client.post("/routines/tiny/generate", data={"hold": "4", "voice": ESPEAK})
+                          .headers["location"])
+    sid = status["session_url"].rsplit("/", 1)[1]
+    made = json.loads((web.data.sessions / sid / "tiny.json").read_text())
+    after = client.get(preview).text
+    assert f"{ag.fmt_clock(made['total_ms'])} in all, measured:" in after
+    says = [ag.fmt_clock(c["start_ms"]) for c in made["cues"] if c["type"] == "say"]
+    assert re.findall(r'<tr class="say"><td>([0-9:]+)</td>', after) == says
+    assert "timed from the text" in client.get("/routines/tiny/script?hold=4&voice=piper:nobody").text
+
+
 def test_session_files_answer_range_requests_and_download_as_attachments(client, web, tiny):
     status = wait_for_job(client, client.post("/routines/tiny/generate", data={"voice": ESPEAK}).headers["location"])
     base = f"{status['session_url']}/files/tiny.mp3"

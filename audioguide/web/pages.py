@@ -105,10 +105,16 @@ async def render_routine(request: Request, routine: ag.Routine, form: SessionFor
 async def script_preview(request: Request) -> Response:
     routine = load_or_404(request, request.path_params["name"])
     form = SessionForm.read(routine, request.query_params)
+    engine, voice = form.engine_voice()
     try:
-        script = ag.compile_script(routine, form.settings(routine))
+        settings = form.settings(routine)
+        # Measured when this voice has already spoken every line (the session is
+        # then exactly this long); estimated from the text otherwise.
+        script = await run_in_threadpool(ag.script_session, routine, settings, engine=engine, voice=voice)
     except ag.BadInputError as exc:
         return await render_routine(request, routine, form, error=str(exc), status_code=400)
+    except ag.AudioguideError:  # no such engine or voice here: generating says so on the form
+        script = ag.compile_script(routine, settings)
     return page(request, "script.html", routine=routine, script=script, form=form, rows=script_rows(script))
 
 
