@@ -34,6 +34,10 @@ HOLD_STYLES: tuple[HoldStyle, ...] = ("countdown", "chime")
 
 #: Loop-round conditions besides round numbers (README "Conditions"): halfway is round count // 2 + 1.
 ROUND_WORDS = ("first", "last", "halfway")
+#: Names an option or a setting cannot take: the session's own settings (a timings file's
+#: keys; the web form's and a preset's fields) and the placeholders loops and sides fill in.
+RESERVED_NAMES = ("pace", "length", "chimes", "bed", "bed_volume", "bed_duck", "voice", "engine", "format",
+                  "listener", "n", "count", "side", "other_side", "previous_side")
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,10 @@ class _Validator:
             raise self.fail(path, f"is {len(value)} characters; keep a spoken line under 1000")
         return value
 
+    def unreserved(self, key: str, path: str) -> None:
+        if key in RESERVED_NAMES:
+            raise self.fail(path, f"is a reserved name (the reserved names: {', '.join(RESERVED_NAMES)})")
+
     def name(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not _NAME.match(value):
             raise self.fail(path, f"must be a lowercase name like tender_hold, got {show(value)}")
@@ -328,6 +336,7 @@ class _Validator:
         for key, spec in raw.items():
             path = f"options.{key}"
             self.name(key, path)
+            self.unreserved(key, path)
             spec = self.mapping(spec, path, ("choices",), ("default", "help"))
             choices = spec["choices"]
             if not isinstance(choices, list) or not choices:
@@ -346,8 +355,7 @@ class _Validator:
         for key, spec in raw.items():
             path = f"settings.{key}"
             self.name(key, path)
-            if key in ("pace", "length", "n", "count", "side", "other_side", "previous_side"):
-                raise self.fail(path, "is a reserved name")
+            self.unreserved(key, path)
             spec = self.mapping(spec, path, ("default", "unit"), ("min", "max", "help"))
             unit = spec["unit"]
             if not isinstance(unit, str) or unit not in UNITS:  # a list is unhashable

@@ -25,7 +25,7 @@ PACE_RANGE = (0.5, 2.0)
 #: ``--length`` limits in minutes: a typo guard, not a promise the routine can reach them.
 LENGTH_RANGE = (1.0, 600.0)
 #: Keys a timings file may hold besides the routine's settings and options.
-GLOBAL_KEYS = ("pace", "length", "chimes", "bed", "bed_volume", "bed_duck")
+GLOBAL_KEYS = ("pace", "length", "chimes", "bed", "bed_volume", "bed_duck")  # each is in routine.RESERVED_NAMES
 #: The generated sound beds (``bed.py`` synthesizes each); any other ``bed`` value is an audio file.
 BED_NAMES = ("brown", "pink", "pad")
 #: ``bed`` values that mean no bed.

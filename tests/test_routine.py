@@ -64,8 +64,8 @@ def test_every_error_is_an_audioguide_error():
          "settings.x.default: must be 0..600 seconds, got 700"),
         ("title: T\nsettings: {x: {default: 3, unit: minutes}}\nsteps: [{say: Hi}]\n",
          "settings.x.unit: must be seconds or count"),
-        ("title: T\noptions: {side: {choices: [a, b], default: c}}\nsteps: [{say: Hi}]\n",
-         "options.side.default: must be one of a, b"),
+        ("title: T\noptions: {mode: {choices: [a, b], default: c}}\nsteps: [{say: Hi}]\n",
+         "options.mode.default: must be one of a, b"),
         ("", "r.yaml: is empty"),
         ("- just\n- a list\n", "must be a mapping with keys title, steps"),
         ("title: T\nsteps:\n  - per_side: {steps: [{say: Hi}]}\n", "r.yaml:3: steps[0].per_side: needs the routine's sides"),
@@ -114,3 +114,21 @@ def test_routine_file_problems(tmp_path):
 def test_minimal_routine():
     routine = parse_routine(MINIMAL)
     assert routine.title == "T" and routine.options == {} and routine.settings == {}
+
+
+@pytest.mark.parametrize("name", ["pace", "length", "chimes", "bed", "bed_volume", "bed_duck", "voice", "engine",
+                                  "format", "listener", "n", "count", "side", "other_side", "previous_side"])
+@pytest.mark.parametrize("kind", ["options", "settings"])
+def test_a_name_the_session_uses_is_refused_for_an_option_or_a_setting_located(kind, name):
+    # An option called pace made `audioguide timings` print pace twice, which the file then refused.
+    spec = "{choices: [a, b]}" if kind == "options" else "{default: 3, unit: seconds}"
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(f"title: T\n{kind}:\n  {name}: {spec}\nsteps:\n  - say: Hello.\n", "r.yaml")
+    assert str(caught.value).startswith(f"r.yaml:3: {kind}.{name}: is a reserved name")
+
+
+def test_every_key_a_timings_file_holds_besides_the_routines_own_is_reserved():
+    from audioguide.routine import RESERVED_NAMES
+    from audioguide.settings import GLOBAL_KEYS
+
+    assert set(GLOBAL_KEYS) <= set(RESERVED_NAMES)

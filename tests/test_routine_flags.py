@@ -88,10 +88,10 @@ def test_errors_name_the_routines_own_choices(args, message):
 
 def test_an_option_that_clashes_with_a_commands_flag_stays_reachable_with_set(tmp_path):
     path = tmp_path / "r.yaml"
-    path.write_text("title: T\noptions:\n  format: {choices: [short, long]}\n  mood: {choices: [calm, brisk]}\n"
-                    "steps:\n  - say: Short.\n    when: {format: short}\n  - say: Long.\n    when: {format: long}\n")
+    path.write_text("title: T\noptions:\n  output: {choices: [short, long]}\n  mood: {choices: [calm, brisk]}\n"
+                    "steps:\n  - say: Short.\n    when: {output: short}\n  - say: Long.\n    when: {output: long}\n")
     help_text = run_cli("export", str(path), "--help").stdout
-    assert "--mood calm|brisk" in help_text and "--format short|long" not in help_text
-    out = run_cli("script", "--json", str(path), "--set", "format=long", "--mood", "brisk")
+    assert "--mood calm|brisk" in help_text and "--output short|long" not in help_text
+    out = run_cli("script", "--json", str(path), "--set", "output=long", "--mood", "brisk")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["settings"]["options"] == {"format": "long", "mood": "brisk"}
+    assert json.loads(out.stdout)["settings"]["options"] == {"output": "long", "mood": "brisk"}
