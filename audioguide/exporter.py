@@ -254,7 +254,8 @@ def _write_m4b(session: SessionAudio, tmp: Path, meta: Metadata, bitrate: str, s
     stage("encoding aac")
     # The chapters are known only once the audio is (its speech is measured as
     # it streams): encode first, then remux with the chapter list.
-    encoded = tmp.with_name(tmp.name + ".aac")
+    # Named as another temp part of this writer (pid in its name), so a killed export's leftover is cleaned too.
+    encoded = tmp.with_name(f"{tmp.stem}-aac{tmp.suffix}")
     try:
         _encode(session, encoded, fmt="ipod", codec="aac", bitrate=bitrate)
         script = session.script

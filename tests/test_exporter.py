@@ -468,3 +468,34 @@ def test_exporter_errors_share_the_package_base():
 
     assert issubclass(ExportError, AudioguideError) and issubclass(OutputPathError, ExportError)
     assert formats.FORMATS == ("mp3", "m4b", "ogg", "wav")
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "m4b", "ogg", "wav"])
+def test_every_temp_file_a_killed_export_leaves_is_removed_by_the_next(timeline, tmp_path, monkeypatch, fmt):
+    # A SIGKILL skips every `finally`: whatever temp files exist at that moment stay. Here, at each
+    # step of the audio's writing (the encoder's remux, each rename), every temp file is copied
+    # under a dead writer's pid: what a kill there leaves. The next export must remove them all.
+    import subprocess
+    import sys
+
+    from audioguide import encoders
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    path = tmp_path / f"s.{fmt}"
+    mine, copied = str(os.getpid()), set()
+
+    def leave_leftovers():
+        for p in tmp_path.iterdir():
+            if mine in p.name and p.name not in copied:
+                copied.add(p.name)
+                shutil.copyfile(p, p.with_name(p.name.replace(mine, str(dead.pid))))
+
+    real_replace, real_remux = os.replace, encoders.run_ffmpeg
+    monkeypatch.setattr(os, "replace", lambda *a: (leave_leftovers(), real_replace(*a))[1])
+    monkeypatch.setattr(encoders, "run_ffmpeg", lambda *a, **k: (leave_leftovers(), real_remux(*a, **k))[1])
+    export(timeline, path, meta=META)
+    monkeypatch.undo()
+    assert copied
+    export(timeline, path, meta=META)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"s.{fmt}", "s.json", "s.vtt"])
