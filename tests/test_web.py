@@ -311,6 +311,18 @@ def test_a_bad_generate_request_returns_to_the_form_with_the_reason(client, tiny
     assert client.post("/routines/nope/generate", data={}).status_code == 404
 
 
+def test_a_session_that_cannot_be_made_is_refused_on_the_form_before_it_is_queued(client, web, monkeypatch):
+    queued = []
+    monkeypatch.setattr(web.jobs, "submit", lambda *args, real=web.jobs.submit: queued.append(real(*args)) or queued[-1])
+    preview = client.get("/routines/foot-massage/script?length=1")
+    page = client.post("/routines/foot-massage/generate", data={"length": "1", "voice": ESPEAK})
+    assert preview.status_code == page.status_code == 400
+    assert error_of(page.text) == error_of(preview.text)
+    assert error_of(page.text).startswith("a 1-minute session cannot be made: with these settings it can last")
+    assert 'name="length" type="number" inputmode="decimal" value="1"' in page.text  # the form keeps the value
+    assert queued == []  # it took none of the waiting places
+
+
 def test_sessions_are_deleted_and_only_the_most_recent_kept(client, web, tiny, monkeypatch):
     monkeypatch.setattr(store, "MAX_SESSIONS", 2)
     made = [wait_for_job(client, client.post("/routines/tiny/generate", data={"voice": ESPEAK, "hold": str(h)})

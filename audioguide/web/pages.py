@@ -105,17 +105,28 @@ async def render_routine(request: Request, routine: ag.Routine, form: SessionFor
 async def script_preview(request: Request) -> Response:
     routine = load_or_404(request, request.path_params["name"])
     form = SessionForm.read(routine, request.query_params)
-    engine, voice = form.engine_voice()
     try:
-        settings = form.settings(routine)
-        # Measured when this voice has already spoken every line (the session is
-        # then exactly this long); estimated from the text otherwise.
-        script = await run_in_threadpool(ag.script_session, routine, settings, engine=engine, voice=voice)
+        script = await run_in_threadpool(session_script, routine, form.settings(routine), form)
     except ag.BadInputError as exc:
         return await render_routine(request, routine, form, error=str(exc), status_code=400)
-    except ag.AudioguideError:  # no such engine or voice here: generating says so on the form
-        script = ag.compile_script(routine, settings)
     return page(request, "script.html", routine=routine, script=script, form=form, rows=script_rows(script))
+
+
+def session_script(routine: ag.Routine, settings: ag.Settings, form: SessionForm) -> ag.Script:
+    """The whole session's script, as the preview shows it and as generating checks it before queueing.
+
+    Measured when the form's voice has already spoken every line (the session
+    is then exactly this long), estimated from the text otherwise. Raises
+    BadInputError when no session can be made with these settings (a length
+    it cannot be fitted to, an unknown voice).
+    """
+    engine, voice = form.engine_voice()
+    try:
+        return ag.script_session(routine, settings, engine=engine, voice=voice)
+    except ag.BadInputError:
+        raise
+    except ag.AudioguideError:  # that engine is not installed here: generating says so on the form
+        return ag.compile_script(routine, settings)
 
 
 def script_rows(script: ag.Script) -> list[dict]:

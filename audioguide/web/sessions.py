@@ -18,7 +18,7 @@ import audioguide as ag
 
 from .forms import SessionForm
 from .jobs import Job, QueueFull
-from .pages import load_or_404, render_routine
+from .pages import load_or_404, render_routine, session_script
 from .render import error_page, page, web_of
 from .store import MAX_SESSIONS, DataFolder, SessionInfo, slug
 
@@ -53,6 +53,9 @@ async def generate(request: Request) -> Response:
     try:
         settings = form.settings(routine)
         form.check(await run_in_threadpool(web.voices))
+        # The whole session, compiled as the preview does: a request that cannot
+        # be made (a length it cannot fit) is refused here, not queued to fail.
+        await run_in_threadpool(session_script, routine, settings, form)
     except ag.BadInputError as exc:
         return await render_routine(request, routine, form, error=str(exc), status_code=400)
     try:
