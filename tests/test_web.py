@@ -192,6 +192,21 @@ def test_a_routine_whose_text_looks_like_a_template_is_shown_as_text(client):
     assert client.get("/routines/hostile").status_code == 404
 
 
+def test_deleting_a_bundled_or_unknown_thing_is_a_clear_4xx_page(client, web):
+    bundled = client.post("/routines/foot-massage/delete")
+    assert bundled.status_code == 409
+    assert error_of(bundled.text) == "'foot-massage' is a bundled routine: only uploaded routines can be deleted."
+    assert ag.load_routine("foot-massage") and "foot-massage" in web.data.bundled()
+    for url, message in (("/routines/nonexist/delete", "There is no uploaded routine called 'nonexist'."),
+                         ("/routines/..x/delete", "There is no uploaded routine called '..x'."),
+                         ("/presets/nobody/delete", "There is no such preset."),
+                         ("/sessions/0123456789abcdef/delete", "There is no such session")):
+        page = client.post(url)
+        assert page.status_code == 404, url
+        assert error_of(page.text).startswith(message) and "Traceback" not in page.text
+    assert error_of(client.get("/routines/no-such-routine").text) == "There is no routine called 'no-such-routine'."
+
+
 def test_presets_save_reload_list_and_delete(client, web, tiny):
     form = {"routine": "tiny", "preset_name": "Anna, left foot", "feet": "left", "hold": "7", "pace": "slow",
             "length": "", "chimes": "false", "voice": ESPEAK, "format": "m4b", "listener": "Anna"}

@@ -7,6 +7,7 @@ uvicorn and tests drive it with Starlette's TestClient.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from importlib import resources
 
 from starlette.applications import Starlette
@@ -33,7 +34,9 @@ MAX_BODY = MAX_UPLOAD_BYTES + 64_000
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     titles = {404: "Not found", 405: "Not allowed", 400: "Bad request"}
-    message = exc.detail if exc.detail and exc.status_code != 404 else "There is no such page here."
+    # Starlette's own detail is the bare status phrase ("Not Found"); ours says what is missing.
+    own = exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase
+    message = exc.detail if own else "There is no such page here."
     if exc.status_code == 405:
         message = "This address does not take that kind of request."
     return await error_page(request, exc.status_code, titles.get(exc.status_code, "Refused"), str(message))

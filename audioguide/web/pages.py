@@ -155,7 +155,13 @@ async def routine_source(request: Request) -> Response:
 
 
 async def delete_routine(request: Request) -> Response:
-    web_of(request).data.delete_routine(request.path_params["name"])
+    """Remove an uploaded routine; 409 for a bundled one (it is part of the program), 404 for an unknown one."""
+    name = request.path_params["name"]
+    data = web_of(request).data
+    if not data.delete_routine(name):
+        if name in data.bundled():
+            raise HTTPException(409, f"{name!r} is a bundled routine: only uploaded routines can be deleted.")
+        raise HTTPException(404, f"There is no uploaded routine called {name!r}.")
     return RedirectResponse("/", status_code=303)
 
 
@@ -229,5 +235,6 @@ async def save_preset(request: Request) -> Response:
 
 
 async def delete_preset(request: Request) -> Response:
-    ag.delete_preset(web_of(request).data.presets, request.path_params["slug"])
+    if not ag.delete_preset(web_of(request).data.presets, request.path_params["slug"]):
+        raise HTTPException(404, "There is no such preset.")
     return RedirectResponse("/", status_code=303)

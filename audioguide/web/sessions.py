@@ -160,7 +160,8 @@ async def session_file(request: Request) -> Response:
 
 
 async def delete_session(request: Request) -> Response:
-    web_of(request).data.delete_session(request.path_params["sid"])
+    if not web_of(request).data.delete_session(request.path_params["sid"]):
+        raise HTTPException(404, "There is no such session (only the most recent ones are kept).")
     return RedirectResponse("/sessions", status_code=303)
 
 
