@@ -28,9 +28,10 @@ from . import yamlfile
 from .compiler import traced_cues
 from .errors import RoutineError
 from .routine import Routine, locate
-from .script import Say
+from .script import Cue, Say
 from .settings import defaults
 from .spoken import normalize, to_spoken
+from .text import fmt_number
 
 MIN_ACT_MS = 2000
 """Time to do what an instruction asks (a movement of a hand or foot): at least 2 s."""
@@ -39,17 +40,20 @@ MIN_SETTLE_MS = 5000
 
 #: First words (after "now", "gently" ...) of a sentence that asks for a movement.
 MOVEMENT_VERBS = frozenset("""
-    bend breathe bring circle cross curl drop exhale find flex grab grip hold hug inhale kneel knead lean lie
-    lift lower massage move open place point press pull push put raise reach relax release repeat rest roll
-    rotate rub scoop set shift shrug sit slide spread squeeze stand step stretch stroke switch swap take tap
-    tense tilt tip tuck turn twist use walk wiggle work wrap
+    bend breathe bring change circle come cross curl drop exhale find flex get grab grip hold hug inhale kneel
+    knead lean lie lift lower massage move open place point press pull push put raise reach relax release repeat
+    rest return roll rotate rub scoop set shift shrug sit slide spread squeeze stand step stretch stroke switch
+    swap take tap tense tilt tip tuck turn twist use walk wiggle work wrap
 """.split())
+#: A movement verb that starts these asks for none ("Get ready.", "Come back to your breath.").
+NOT_MOVEMENTS = re.compile(r"^(get ready|get set|come back to (your|the) breath)", re.IGNORECASE)
 #: Of those, movements of the whole body or a change of sides: they need ``MIN_SETTLE_MS``.
-SETTLING = re.compile(r"\b(sit|sitting|lie|lying|stand|kneel|switch|swap|change|cross your legs|put your \w+ \w+ down|"
-                      r"get comfortable|roll over|turn over)\b", re.IGNORECASE)
+SETTLING = re.compile(r"\b(sit|sitting|lie|lying|stand|standing|kneel|switch|swap|change|cross your legs|"
+                      r"put your \w+ \w+ down|get (up|down|comfortable)|roll over|turn over)\b", re.IGNORECASE)
 _LEADING = frozenset("now then first next gently slowly softly and so please just again also carefully finally "
                      "still lightly".split())
 _MAX_VARIANTS = 32
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -71,19 +75,23 @@ def check_routine(ref: str | None) -> list[Finding]:
     path, display = locate(ref)
     routine = r.load_routine(ref)
     doc = yamlfile.load(Path(path), display, RoutineError)
+    sessions = [list(traced_cues(routine, settings)) for settings in _variants(routine)]
     findings: dict[tuple[str, bool], str] = {}  # one of each kind per place (sides and options repeat them)
-    for step_path, message in [*_literal_text(routine), *_time_to_act(routine)]:
+    for step_path, message in [*_literal_text(routine, sessions), *_time_to_act(sessions)]:
         findings.setdefault((doc.where(step_path), "movement" in message), message)
     return sorted((Finding(where, message) for (where, _), message in findings.items()), key=_file_order)
 
 
 def asks_to_move(spoken: str) -> bool:
-    """True if a sentence of ``spoken`` starts with a movement verb ("Now lift your foot." yes, "Good." no)."""
-    for sentence in re.split(r"[.?!]\s*", spoken):
-        words = [w.lower() for w in re.findall(r"[^\W\d_]+", sentence)]
+    """True if a sentence or clause of ``spoken`` starts with a movement verb.
+
+    "Now lift your foot." yes; "Good." no; "Now change sides, and lie down." yes (both clauses).
+    """
+    for clause in re.split(r"[.?!,;]\s*", spoken):
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", clause)]
         while words and words[0] in _LEADING:
             words.pop(0)
-        if words and words[0] in MOVEMENT_VERBS:
+        if words and words[0] in MOVEMENT_VERBS and not NOT_MOVEMENTS.match(" ".join(words)):
             return True
     return False
 
@@ -95,10 +103,9 @@ def time_needed_ms(spoken: str) -> int:
     return MIN_SETTLE_MS if SETTLING.search(spoken) else MIN_ACT_MS
 
 
-def _time_to_act(routine: Routine) -> list[tuple[str, str]]:
+def _time_to_act(sessions: list[list[tuple[Cue, str]]]) -> list[tuple[str, str]]:
     out = []
-    for settings in _variants(routine):
-        cues = list(traced_cues(routine, settings))
+    for cues in sessions:
         for i, (cue, path) in enumerate(cues):
             if not (isinstance(cue, Say) and cue.role == "instruction"):
                 continue
@@ -114,11 +121,27 @@ def _time_to_act(routine: Routine) -> list[tuple[str, str]]:
     return out
 
 
-def _literal_text(routine: Routine) -> list[tuple[str, str]]:
+def _literal_text(routine: Routine, sessions: list[list[tuple[Cue, str]]]) -> list[tuple[str, str]]:
+    """Notes on each text as it is said: placeholders filled in ("Round {n}" is checked as "Round 1")."""
+    said: dict[str, set[str]] = {}  # step path -> the texts its cues say
+    for cues in sessions:
+        for cue, path in cues:
+            if isinstance(cue, Say):
+                said.setdefault(path, set()).add(cue.text)
+    base = {**defaults(routine).options, **{k: fmt_number(v) for k, v in defaults(routine).values.items()}}
     out = []
-    for step, key, text in _texts(routine.steps):
-        for note in normalize(text, routine.pronunciations).notes:
-            out.append((f"{step.path}.{key}", f'"{_short(text)}": {note} (spoken: "{_short(to_spoken(text, routine.pronunciations))}")'))
+    for step, key, template in _texts(routine.steps):
+        if _PLACEHOLDER.search(template):
+            pattern = re.compile(_PLACEHOLDER.sub("(.+?)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")))
+            texts = sorted(t for t in said.get(step.path, ()) if pattern.fullmatch(t))
+            # A line no variant says (when: {n: 9} in a 3-round loop): its fixed words, values at their defaults.
+            texts = texts or [_PLACEHOLDER.sub(lambda m: base.get(m.group(1).lower(), "1"), template)]
+        else:
+            texts = [template]
+        for text in texts:
+            for note in normalize(text, routine.pronunciations).notes:
+                out.append((f"{step.path}.{key}", f'"{_short(text)}": {note} '
+                                                  f'(spoken: "{_short(to_spoken(text, routine.pronunciations))}")'))
     return out
 
 

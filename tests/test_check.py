@@ -70,7 +70,33 @@ def test_the_bundled_foot_routine_gives_time_after_every_movement():
     ("Breathe.", MIN_ACT_MS),
     ("Good. That covers the whole sole.", 0),
     ("Your big toe.", 0),
+    ("Change sides.", 5000),  # the README's "Time to act": changing sides or position, standing up: 5 s
+    ("Change position.", 5000),
+    ("Get up.", 5000),
+    ("Now change sides, and lie down on your back.", 5000),
+    ("When you are ready, lift your foot.", MIN_ACT_MS),  # a movement after a comma counts too
+    ("Get ready.", 0),
 ])
 def test_which_lines_ask_for_a_movement(line, needed):
     assert time_needed_ms(line) == needed
     assert asks_to_move(line) == bool(needed)
+
+
+def test_settling_movements_followed_by_a_short_line_are_found(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("title: T\nsteps:\n  - say: Change sides.\n  - say: Good.\n  - say: Get up.\n  - say: Good.\n"
+                    "  - say: Now change sides, and lie down on your back.\n    then: 3\n  - say: Good.\n")
+    found = [str(f) for f in check_routine(str(path))]
+    assert [f.split(": ", 1)[0] for f in found] == [f"{path}:3", f"{path}:5", f"{path}:7"]
+    assert all("give it at least 5 s" in f for f in found)
+
+
+def test_text_is_checked_as_it_is_said_with_placeholders_filled_in(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("title: T\nsides: {names: [right, left]}\nsteps:\n  - loop:\n"
+                    "      count: 3\n      steps:\n        - say: Round {n} of {count}. Breathe in.\n"
+                    "          then: 4\n  - per_side:\n      steps:\n        - say: Now the {side} foot § here.\n"
+                    "          then: 3\n")
+    found = [str(f) for f in check_routine(str(path))]
+    assert found == [f'{path}:11: steps[1].per_side.steps[0].say: "Now the left foot § here.": the symbol \'§\' '
+                     'is not spoken (spoken: "Now the left foot here.")']  # no "the letter 'n'" for {n}
