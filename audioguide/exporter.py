@@ -22,6 +22,7 @@ refusal. Encoding runs ffmpeg (the one pydub finds).
 from __future__ import annotations
 
 import base64
+import errno
 import os
 import re
 import shutil
@@ -240,8 +241,7 @@ def _write_mp3(session: SessionAudio, tmp: Path, meta: Metadata, bitrate: str, s
                            sub_frames=[TIT2(encoding=3, text=[ch.title])]))
     frames.append(APIC(encoding=3, mime="image/png", type=PictureType.COVER_FRONT, desc="Cover",
                        data=cover_png(meta.title)))
-    # Staged as another temp part of the same writer, so a killed export's leftover is cleaned like any part.
-    put_tag(tmp, tag_bytes(frames), staged=tmp.with_name(f"{tmp.stem}-tag{tmp.suffix}"))
+    put_tag(tmp, tag_bytes(frames))  # in place: no second copy of the file
 
 
 def chapter_ids(count: int) -> list[str]:
@@ -353,7 +353,9 @@ def _guarded(path: Path, kind: str, action: Callable[[], object]) -> None:
     except MutagenError as e:
         raise ExportError(f"tagging {kind} failed for {path}: {' '.join(str(e).split())}") from None
     except OSError as e:
-        raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
+        room = ("; an m4b export needs free room for about twice the file (the AAC, then the book made from it)"
+                if kind == "m4b" and e.errno in (errno.ENOSPC, errno.EDQUOT) else "")
+        raise ExportError(f"cannot write {path}: {e.strerror or e}{room}") from None
 
 
 def _check_output_path(path: Path, sidecars: tuple[Path, ...]) -> None:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-from pathlib import Path
-from typing import Iterable
+from typing import BinaryIO, Iterable
 
 from mutagen.id3 import ID3, Frame
 
@@ -37,22 +35,44 @@ def tag_bytes(frames: Iterable[Frame], padding: int = PADDING) -> bytes:
     return b"ID3\x03\x00\x00" + _syncsafe(len(body) + padding) + body + bytes(padding)
 
 
-def put_tag(path: str | os.PathLike[str], tag: bytes, staged: str | os.PathLike[str] | None = None) -> None:
+def put_tag(path: str | os.PathLike[str], tag: bytes, chunk: int = 1 << 20) -> None:
     """Write ``tag`` in front of the MP3 audio in ``path``, replacing any ID3v2 tag already there.
 
-    The audio is copied in chunks (a file of any length, in bounded memory)
-    into ``staged`` (default ``PATH.tagged``), which then replaces ``path``.
+    In place: the audio moves by the difference in the tags' sizes, ``chunk``
+    bytes at a time (bounded memory, and no second copy of the file on disk: an
+    export needs room for its file and the tag only). Interrupted, the file is
+    left half moved, so give it a temp file (the exporter tags its own ``.part``).
+    Raises OSError from the file system.
     """
-    path = Path(path)
-    staged = Path(staged) if staged is not None else path.with_name(path.name + ".tagged")
-    try:
-        with open(path, "rb") as audio, open(staged, "wb") as out:
-            audio.seek(existing_tag_size(audio.read(_HEADER)))
-            out.write(tag)
-            shutil.copyfileobj(audio, out, 1 << 20)
-        os.replace(staged, path)
-    finally:
-        staged.unlink(missing_ok=True)
+    with open(path, "r+b") as f:
+        old = existing_tag_size(f.read(_HEADER))
+        _move(f, old, len(tag) - old, chunk)
+        f.seek(0)
+        f.write(tag)
+
+
+def _move(f: BinaryIO, start: int, delta: int, chunk: int) -> None:
+    """Move the bytes of ``f`` from ``start`` to its end by ``delta`` (either way), in place."""
+    end = f.seek(0, os.SEEK_END)
+    if delta > 0:  # from the end backwards, so no byte is overwritten before it has moved
+        pos = end
+        while pos > start:
+            n = min(chunk, pos - start)
+            pos -= n
+            f.seek(pos)
+            data = f.read(n)
+            f.seek(pos + delta)
+            f.write(data)
+    elif delta < 0:
+        pos = start
+        while pos < end:
+            n = min(chunk, end - pos)
+            f.seek(pos)
+            data = f.read(n)
+            f.seek(pos + delta)
+            f.write(data)
+            pos += n
+        f.truncate(end + delta)
 
 
 def existing_tag_size(header: bytes) -> int:

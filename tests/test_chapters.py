@@ -213,3 +213,21 @@ def test_put_tag_replaces_a_tag_already_there(tmp_path):
     put_tag(path, tag)
     assert path.read_bytes() == tag + audio
     assert [p.name for p in tmp_path.iterdir()] == ["a.mp3"]
+
+
+@pytest.mark.parametrize("old_body", [b"", b"x" * 10, b"x" * 5000])
+def test_put_tag_moves_the_audio_in_place_without_a_second_copy(tmp_path, old_body):
+    """Tagging needs room for the tag, not for another copy of the file: the same file (inode) is rewritten."""
+    from mutagen.id3 import TIT2
+
+    from audioguide.id3tag import put_tag, tag_bytes
+
+    audio = bytes(range(251)) * 97  # not a multiple of the chunk
+    old = (b"ID3\x03\x00\x00" + bytes([0, 0, len(old_body) >> 7, len(old_body) & 0x7F]) + old_body) if old_body else b""
+    path = tmp_path / "a.mp3"
+    path.write_bytes(old + audio)
+    inode = path.stat().st_ino
+    tag = tag_bytes([TIT2(encoding=3, text=["new"])], padding=100)  # larger and smaller than the old tags
+    put_tag(path, tag, chunk=1000)
+    assert path.read_bytes() == tag + audio
+    assert path.stat().st_ino == inode and [p.name for p in tmp_path.iterdir()] == ["a.mp3"]
