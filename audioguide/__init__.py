@@ -45,6 +45,7 @@ from .routine import Routine, load_routine, parse_routine  # noqa: E402
 from .script import Script  # noqa: E402
 from .settings import BED_NAMES, PACES, Settings  # noqa: E402
 from .settings import resolve as resolve_settings  # noqa: E402
+from .slugs import slug  # noqa: E402
 from .text import fmt_clock  # noqa: E402
 
 __all__ = [
@@ -94,5 +95,6 @@ __all__ = [
     "save_preset",
     "script_session",
     "serve",
+    "slug",
     "timings_text",
 ]

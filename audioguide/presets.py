@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import yamlfile
+from . import slugs, yamlfile
 from .errors import SettingsError
 from .files import write_atomic
 from .formats import FORMATS
@@ -71,8 +70,7 @@ class Preset:
 
 def preset_slug(name: str) -> str:
     """Lowercase ASCII letters, digits and hyphens from ``name``; SettingsError if nothing is left."""
-    flat = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", flat).strip("-")[:MAX_NAME].rstrip("-")
+    slug = slugs.slug(name, MAX_NAME)
     if not slug:
         raise SettingsError(f"name {show(name)}: needs at least one letter or digit")
     return slug

@@ -122,6 +122,9 @@ def test_an_uploaded_routine_is_listed_shown_and_its_source_served_as_text(clien
     assert client.get("/routines/foot-massage/source").status_code == 404
     again = upload(client, "Tiny.YAML", TINY)
     assert again.headers["location"] == "/routines/tiny?note=replaced"
+    accented = upload(client, "Ünïcødé 🦵 name.yaml", TINY)  # letters transliterated, not dropped
+    assert accented.headers["location"] == "/routines/unicode-name?note=uploaded"
+    assert client.post("/routines/unicode-name/delete").status_code == 303
 
 
 def test_a_broken_upload_shows_the_loaders_own_located_message(client, tmp_path, monkeypatch):
@@ -244,7 +247,7 @@ def test_a_bad_preset_is_refused_on_the_form(client, tiny, change, message):
 
 
 def test_generate_makes_a_session_the_player_plays_with_chapters_transcript_and_downloads(client, web, tiny):
-    form = {"hold": "3", "feet": "both", "voice": ESPEAK, "format": "m4b", "listener": "Anna Smith"}
+    form = {"hold": "3", "feet": "both", "voice": ESPEAK, "format": "m4b", "listener": "Anna Smïth"}
     queued = client.post("/routines/tiny/generate", data=form)
     assert queued.status_code == 303 and queued.headers["location"].startswith("/jobs/")
     job = client.get(queued.headers["location"])
@@ -254,7 +257,7 @@ def test_generate_makes_a_session_the_player_plays_with_chapters_transcript_and_
     player = client.get(status["session_url"]).text
     sid = status["session_url"].rsplit("/", 1)[1]
     assert f'<audio id="player" controls preload="metadata" src="/sessions/{sid}/files/tiny-anna-smith.mp3"' in player
-    assert "Tiny massage, for Anna Smith" in player
+    assert "Tiny massage, for Anna Smïth" in player  # and its file name: tiny-anna-smith, the ï transliterated
     script = json.loads((web.data.sessions / sid / "tiny-anna-smith.json").read_text())
     starts = re.findall(r'class="seek" data-start="(\d+)"', player)
     assert [int(s) for s in starts] == [c["start_ms"] for c in script["chapters"]]
@@ -263,7 +266,7 @@ def test_generate_makes_a_session_the_player_plays_with_chapters_transcript_and_
     downloads = re.findall(r'href="/sessions/[0-9a-f]+/files/([^"?]+)\?download=1"', player)
     assert downloads == ["tiny-anna-smith.mp3", "tiny-anna-smith.m4b", "tiny-anna-smith.vtt", "tiny-anna-smith.json"]
     mp3 = web.data.sessions / sid / "tiny-anna-smith.mp3"
-    assert str(ID3(mp3)["TIT2"]) == "Tiny massage, for Anna Smith"
+    assert str(ID3(mp3)["TIT2"]) == "Tiny massage, for Anna Smïth"
     assert abs(script["chapters"][1]["start_ms"] - script["chapters"][0]["end_ms"]) == 0
     assert sid in client.get("/sessions").text and sid in client.get("/").text
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import audioguide.draft.phrases as ph
+from .. import slugs
 
 
 @dataclass
@@ -68,7 +69,8 @@ def speak(text: str, amount: ph.Amount, name: str) -> str:
 
 
 def slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    """A choice's name (a YAML identifier: a letter first) from a guide's label: ``Café`` -> ``cafe``."""
+    slug = slugs.slug(text, separator="_")
     return slug if slug and slug[0].isalpha() else f"choice_{slug}".strip("_")
 
 

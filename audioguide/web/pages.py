@@ -16,7 +16,7 @@ import audioguide as ag
 
 from .render import page, web_of
 from .forms import SessionForm
-from .store import MAX_UPLOAD_BYTES, NAME, LimitError, slug
+from .store import MAX_UPLOAD_BYTES, NAME, LimitError
 
 ROUTINE_SUFFIXES = (".yaml", ".yml")
 GUIDE_SUFFIXES = (".txt", ".md", ".markdown", ".text")
@@ -184,7 +184,7 @@ async def upload(request: Request) -> Response:
                                     f"{MAX_UPLOAD_BYTES:,}", 413)
     stem, dot, suffix = filename.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
-    name = slug(stem if dot else filename)
+    name = ag.slug(stem if dot else filename)
     web = web_of(request)
     if not NAME.match(name):
         return await index(request, f"{filename}: the file's name needs a letter or a digit", 400)

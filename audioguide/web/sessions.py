@@ -20,7 +20,7 @@ from .forms import SessionForm
 from .jobs import Job, QueueFull
 from .pages import load_or_404, render_routine, session_script
 from .render import error_page, page, web_of
-from .store import MAX_SESSIONS, DataFolder, SessionInfo, slug
+from .store import MAX_SESSIONS, DataFolder, SessionInfo
 
 MEDIA_TYPES = {".mp3": "audio/mpeg", ".m4b": "audio/mp4", ".ogg": "audio/ogg", ".wav": "audio/wav",
                ".vtt": "text/vtt", ".json": "application/json"}
@@ -76,7 +76,7 @@ def make_session(data: DataFolder, routine: ag.Routine, settings: ag.Settings, f
     sid, folder = data.new_session()
     engine, voice = form.engine_voice()
     listener = " ".join(form.listener.split())
-    stem = "-".join(filter(None, (routine.name, slug(listener))))
+    stem = "-".join(filter(None, (routine.name, ag.slug(listener))))
     common = dict(engine=engine, voice=voice, listener=listener, progress=job.progress, cancel=job.cancel)
     try:
         result = ag.export_session(routine, settings, folder / f"{stem}.mp3", **common)

@@ -53,11 +53,6 @@ def default_data_dir() -> Path:
     return Path(env) if env else platformdirs.user_data_path("audioguide")
 
 
-def slug(text: str) -> str:
-    """``My Routine (v2).yaml`` stem -> ``my-routine-v2``; empty if nothing usable is left."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].rstrip("-")
-
-
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` by a complete new file (temp file in the same folder, fsync, rename)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
