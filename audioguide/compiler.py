@@ -105,7 +105,7 @@ def compile_script(routine: Routine, settings: Settings, speech_ms: Mapping[str,
     """Lay out every cue of the session with start times in ms."""
     cues = list(_cues(routine, settings, speech_ms))
     if settings.length_ms is not None:
-        cues = fit_length(cues, settings.length_ms)
+        cues = fit_length(cues, settings.length_ms, settings.length_where)
     script = Script(
         routine=routine.name,
         title=routine.title,
@@ -155,12 +155,15 @@ def length_bounds(cues: list[Cue]) -> tuple[int, int]:
     return fixed + round(flex * FLEX_RANGE[0]), fixed + round(flex * FLEX_RANGE[1])
 
 
-def fit_length(cues: list[Cue], target_ms: int) -> list[Cue]:
-    """Scale flexible pauses so the cues add up to exactly ``target_ms``."""
+def fit_length(cues: list[Cue], target_ms: int, where: str = "") -> list[Cue]:
+    """Scale flexible pauses so the cues add up to exactly ``target_ms``.
+
+    CompileError when no scaling reaches it, starting with ``where`` the length was set (``--length 1``).
+    """
     lo, hi = length_bounds(cues)
     if not lo <= target_ms <= hi:
         raise CompileError(
-            f"a {target_ms / 60000:g}-minute session cannot be made: with these settings it can last "
+            f"{where + ': ' if where else ''}a {target_ms / 60000:g}-minute session cannot be made: with these settings it can last "
             f"{lo / 60000:.1f} to {hi / 60000:.1f} minutes (only the pauses between instructions stretch or shrink)"
         )
     flex_idx = [i for i, c in enumerate(cues) if isinstance(c, Pause) and c.flexible]

@@ -58,6 +58,8 @@ class Settings:
     """How much lower the bed is under speech."""
     bed_where: str = field(default="", compare=False)
     """Where ``bed`` was set (``--bed``, ``my.yaml:3: bed``), for messages about the file."""
+    length_where: str = field(default="", compare=False)
+    """Where ``length`` was set (``--length 1``, ``my.yaml:3: length``), for a length the session cannot fit."""
 
     def record(self) -> dict[str, Any]:
         """A plain dict for the script's JSON document."""
@@ -116,7 +118,8 @@ def resolve(
     if pace is not None:
         s = replace(s, pace=parse_pace(pace, oneline(f"--pace {pace}")))
     if length is not None:
-        s = replace(s, length_ms=parse_length(_scalar(str(length)), oneline(f"--length {length}")))
+        where = oneline(f"--length {length}")
+        s = replace(s, length_ms=parse_length(_scalar(str(length)), where), length_where=where)
     for name, value in (options or {}).items():
         if value is not None:
             s = _apply(routine, s, name, value, oneline(f"--{name.replace('_', '-')} {value}"))
@@ -194,7 +197,7 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str, base
     if key == "pace":
         return replace(s, pace=parse_pace(value, where))
     if key == "length":
-        return replace(s, length_ms=parse_length(value, where))
+        return replace(s, length_ms=parse_length(value, where), length_where=where)
     if key == "chimes":
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: must be true or false, got {show(value)}")

@@ -73,7 +73,8 @@ def test_routines_lists_bundled():
     [
         (["script", "--set", "tender_hold=-4"], 2, "--set tender_hold=-4: must be 10..120 seconds, got -4"),
         (["script", "--pace", "warp"], 2, "--pace warp: must be slow, normal, fast"),
-        (["script", "--length", "1"], 2, "a 1-minute session cannot be made: with these settings it can last"),
+        (["script", "--length", "1"], 2, "error: --length 1: a 1-minute session cannot be made: with these settings"),
+        (["script", "--set", "length=1"], 2, "error: --set length=1: a 1-minute session cannot be made"),
         (["script", "--position", "sofa"], 2, "--position sofa: must be one of chair, floor"),
         (["script", "no-such-routine"], 2, "unknown routine 'no-such-routine'"),
         (["script", "--timings", "/nonexistent/t.yaml"], 2, "/nonexistent/t.yaml: no such file"),
@@ -87,6 +88,13 @@ def test_errors_are_one_line_with_exit_code(args, code, message):
     assert message in out.stderr
     assert "Traceback" not in out.stderr
     assert out.stdout == ""
+
+
+def test_a_length_the_session_cannot_fit_names_the_timings_file_and_line(tmp_path):
+    timings = tmp_path / "t.yaml"
+    timings.write_text("pace: normal\nlength: 1\n")
+    out = run_cli("script", "--timings", str(timings))
+    assert out.returncode == 2 and out.stderr.startswith(f"audioguide: error: {timings}:2: length: a 1-minute session")
 
 
 def test_bad_routine_file_names_file_and_place(tmp_path):

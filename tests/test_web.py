@@ -336,7 +336,7 @@ def test_a_session_that_cannot_be_made_is_refused_on_the_form_before_it_is_queue
     page = client.post("/routines/foot-massage/generate", data={"length": "1", "voice": ESPEAK})
     assert preview.status_code == page.status_code == 400
     assert error_of(page.text) == error_of(preview.text)
-    assert error_of(page.text).startswith("a 1-minute session cannot be made: with these settings it can last")
+    assert error_of(page.text).startswith("length: a 1-minute session cannot be made: with these settings it can last")
     assert 'name="length" type="number" inputmode="decimal" value="1"' in page.text  # the form keeps the value
     assert queued == []  # it took none of the waiting places
 
