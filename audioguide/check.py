@@ -21,13 +21,10 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from . import routine as r
-from . import yamlfile
 from .compiler import traced_cues
-from .errors import RoutineError
-from .routine import Routine, locate
+from .routine import Routine
 from .script import Cue, Say
 from .settings import defaults
 from .spoken import normalize, to_spoken
@@ -68,13 +65,11 @@ class Finding:
 
 
 def check_routine(ref: str | None) -> list[Finding]:
-    """Warnings for the routine ``ref`` (a path or a bundled name), in file order, each once.
+    """Warnings for the routine ``ref`` (a path, a bundled name or ``-`` for stdin), in file order, each once.
 
     Raises RoutineError (it does not load) or CompileError (it does not compile).
     """
-    path, display = locate(ref)
-    routine = r.load_routine(ref)
-    doc = yamlfile.load(Path(path), display, RoutineError)
+    routine, doc = r.load_routine_document(ref)
     sessions = [list(traced_cues(routine, settings)) for settings in _variants(routine)]
     findings: dict[tuple[str, bool], str] = {}  # one of each kind per place (sides and options repeat them)
     for step_path, message in [*_literal_text(routine, sessions), *_time_to_act(sessions)]:

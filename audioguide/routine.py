@@ -11,6 +11,7 @@ worked example. Loading either returns a fully checked ``Routine`` or raises
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -205,12 +206,24 @@ def locate(ref: str | None) -> tuple[Path, str]:
                        f"and the bundled routines are: {known}")
 
 
+#: ``ROUTINE`` that means "the routine YAML on standard input" (named ``stdin`` in messages and outputs).
+STDIN = "-"
+
+
 def load_routine(ref: str | None = None) -> Routine:
-    """Load and validate a routine by path or bundled name."""
-    path, display = locate(ref)
-    doc = yamlfile.load(path, display, RoutineError)
-    name = path.stem
-    return _Validator(doc).routine(name)
+    """Load and validate a routine by path, bundled name, or ``-`` (standard input, read once)."""
+    return load_routine_document(ref)[0]
+
+
+def load_routine_document(ref: str | None = None) -> tuple[Routine, yamlfile.Document]:
+    """The routine (as ``load_routine``) and the YAML document it came from (for its line numbers)."""
+    if ref == STDIN:
+        raw = sys.stdin.buffer.read(yamlfile.MAX_BYTES + 1)
+        doc, name = yamlfile.parse(yamlfile.decode(raw, "stdin", RoutineError), "stdin", RoutineError), "stdin"
+    else:
+        path, display = locate(ref)
+        doc, name = yamlfile.load(path, display, RoutineError), path.stem
+    return _Validator(doc).routine(name), doc
 
 
 def parse_routine(source: str | bytes, display: str = "routine.yaml", name: str = "routine") -> Routine:

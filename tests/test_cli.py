@@ -105,3 +105,29 @@ def test_bad_routine_file_names_file_and_place(tmp_path):
     assert out.stderr.strip().splitlines() == [
         f"audioguide: error: {path}:6: steps[3].hold.seconds: must be 1..600 seconds, got -4"
     ]
+
+
+STDIN_ROUTINE = "title: From stdin\nsteps:\n  - say: Sit down.\n  - say: Good.\n"
+
+
+def test_a_routine_on_stdin_is_read_by_script_check_and_timings():
+    script = run_cli("script", "-", "--json", input=STDIN_ROUTINE)
+    assert script.returncode == 0, script.stderr
+    doc = json.loads(script.stdout)
+    assert (doc["routine"], doc["title"]) == ("stdin", "From stdin")
+    check = run_cli("check", "-", input=STDIN_ROUTINE)
+    assert check.returncode == 0 and check.stdout.startswith('stdin:3: steps[0]: "Sit down." asks for a movement')
+    assert run_cli("timings", "-", input=STDIN_ROUTINE).stdout.startswith("# Timings for 'From stdin' (routine: stdin)")
+
+
+@pytest.mark.parametrize("command", ["script", "export", "play", "check", "timings"])
+def test_a_broken_routine_on_stdin_is_located_as_stdin(command):
+    out = run_cli(command, "-", input="title: T\nsteps:\n  - sy: Hello.\n")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("audioguide: error: stdin:3: steps[0]: needs exactly one of say"), out.stderr
+
+
+def test_export_writes_a_routine_from_stdin(tmp_path):
+    out = run_cli("export", "-", "--engine", "pyttsx3", "-o", str(tmp_path / "s.wav"), input=STDIN_ROUTINE)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(tmp_path / f"s.{ext}") for ext in ("wav", "vtt", "json")]
