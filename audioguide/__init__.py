@@ -43,7 +43,7 @@ from .presets import Preset, delete_preset, list_presets, load_preset, save_pres
 from .progress import Progress  # noqa: E402
 from .routine import Routine, load_routine, parse_routine  # noqa: E402
 from .script import Script  # noqa: E402
-from .settings import BED_NAMES, PACES, Settings  # noqa: E402
+from .settings import BED_NAMES, PACE_RANGE, PACES, Settings  # noqa: E402
 from .settings import resolve as resolve_settings  # noqa: E402
 from .slugs import slug  # noqa: E402
 from .text import fmt_clock  # noqa: E402
@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_BITRATE",
     "FORMATS",
     "PACES",
+    "PACE_RANGE",
     "AudioguideError",
     "BadInputError",
     "CacheInfo",

@@ -49,6 +49,11 @@ class RoutineCommand(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
+            elsewhere = [name for name, command in sorted(cli.commands.items())
+                         if any(exc.option_name in p.opts for p in command.params if isinstance(p, click.Option))]
+            if elsewhere:  # `script --bed brown`: a flag of other commands, not a routine option gone missing
+                raise click.UsageError(f"no such option: {exc.option_name} for {ctx.info_name}; it is an option of "
+                                       f"{' and '.join(elsewhere)}", ctx=ctx) from None
             if routine is None:
                 raise
             flags = [p.opts[0] for p in ctx.meta[ROUTINE_META + ".params"]]
@@ -119,7 +124,8 @@ def session_options(command: Callable) -> Callable:
         click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Change one setting or option; repeatable; wins over --timings."),
         click.option("--pace", metavar="slow|normal|fast|FACTOR",
-                     help=f"Speech and pauses together ({', '.join(f'{k}={v:g}' for k, v in ag.PACES.items())})."),
+                     help=f"Speech and pauses together ({', '.join(f'{k}={v:g}' for k, v in ag.PACES.items())}, "
+                          f"or any factor {ag.PACE_RANGE[0]:g}-{ag.PACE_RANGE[1]:g})."),
         click.option("--length", metavar="MINUTES",
                      help="Fit the session to this length by stretching or shrinking only the pauses."),
         click.option("--chimes", type=click.Choice(["on", "off"]), default=None,
@@ -291,7 +297,9 @@ def bitrate_summary(result: ag.ExportResult) -> str:
     """``, mp3 at 64 kbps`` or, where the figure is not constant, what was measured against what was asked."""
     if result.measured_bps is None:
         return ""
-    text = f", {result.format} at {round(result.measured_bps / 100) / 10:g} kbps"
+    suffix = result.paths[0].suffix.lower().lstrip(".")
+    container = suffix if suffix in (*ag.FORMATS, "m4a") else result.format  # the name asked for: m4a, not m4b
+    text = f", {container} at {round(result.measured_bps / 100) / 10:g} kbps"
     allowed = ag.BITRATES.get(result.format)
     if allowed is not None and not allowed.constant:
         text += f" measured ({result.bitrate} asked: a target for {allowed.codec}, not a constant)"
@@ -318,8 +326,9 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
         bars.close()
     for path in result.paths:
         click.echo(path)
-    click.echo(f"{result.title}: {ag.fmt_clock(result.duration_ms)}, {len(result.chapters)} chapters, "
-               f"voice {result.voice}, {result.lines_synthesized} lines synthesized, "
+    chapters, spoken = len(result.chapters), result.lines_synthesized
+    click.echo(f"{result.title}: {ag.fmt_clock(result.duration_ms)}, {chapters} chapter{'s' * (chapters != 1)}, "
+               f"voice {result.voice}, {spoken} line{'s' * (spoken != 1)} synthesized, "
                f"{result.lines_from_cache} from cache{bitrate_summary(result)}", err=True)
 
 

@@ -243,7 +243,7 @@ def timings_yaml(routine: Routine, s: Settings | None = None) -> str:
         out.append(yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True).rstrip())
 
     for name, spec in routine.options.items():
-        entry(f"{spec.help} One of: {', '.join(spec.choices)}.", name, s.options[name])
+        entry(f"{spec.help} One of: {', '.join(spec.choices)}.".lstrip(), name, s.options[name])
     pace_name = next((k for k, v in PACES.items() if v == s.pace), s.pace)
     entry(f"slow, normal, fast, or a factor {PACE_RANGE[0]:g}..{PACE_RANGE[1]:g} for speech and pauses together.", "pace", pace_name)
     length = None if s.length_ms is None else s.length_ms / 60_000

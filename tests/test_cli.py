@@ -131,3 +131,28 @@ def test_export_writes_a_routine_from_stdin(tmp_path):
     out = run_cli("export", "-", "--engine", "pyttsx3", "-o", str(tmp_path / "s.wav"), input=STDIN_ROUTINE)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [str(tmp_path / f"s.{ext}") for ext in ("wav", "vtt", "json")]
+
+
+def test_the_export_summary_names_the_container_asked_for_and_counts_in_the_singular(tmp_path):
+    out = run_cli("export", "-", "--engine", "pyttsx3", "-o", str(tmp_path / "s.m4a"), input="title: T\nsteps:\n"
+                  "  - say: Hello.\n")
+    assert out.returncode == 0, out.stderr
+    summary = out.stderr.strip().splitlines()[-1]
+    assert ", 1 chapter, " in summary and ", 1 line synthesized, " in summary and ", m4a at " in summary, summary
+
+
+@pytest.mark.parametrize("command,flag,owners", [
+    ("script", "--bed", "export and play"), ("script", "--bed-volume", "export and play"),
+    ("play", "--bitrate", "export"), ("export", "--start-at", "play"), ("play", "--spoken", "script"),
+])
+def test_a_flag_of_other_commands_says_which_ones_have_it(command, flag, owners):
+    out = run_cli(command, flag, "x")
+    assert out.returncode == 2 and out.stderr.startswith(
+        f"audioguide: error: no such option: {flag} for {command}; it is an option of {owners}"), out.stderr
+
+
+def test_pace_help_gives_the_factor_range_and_timings_has_no_double_space(tmp_path):
+    assert "or any factor 0.5-2" in " ".join(run_cli("script", "--help").stdout.split())
+    path = tmp_path / "r.yaml"
+    path.write_text("title: T\noptions:\n  mode: {choices: [a, b]}\nsteps:\n  - say: Hello.\n")
+    assert "# One of: a, b.\nmode: a\n" in run_cli("timings", str(path)).stdout
