@@ -156,6 +156,9 @@ def load_session(
         loaded, timings=timings, sets=sets, pace=pace, length=length, options=options,
         chimes=None if chimes is None else chimes == "on", bed=bed, bed_volume=bed_volume,
     )
+    if bed_volume is not None and settings.bed is None:  # a level asked for and nothing to set it on: say so
+        click.echo(f"audioguide: note: --bed-volume {bed_volume} has no effect without a bed "
+                   f"(--bed {'|'.join(ag.BED_NAMES)}|FILE)", err=True)
     return loaded, settings
 
 

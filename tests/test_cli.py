@@ -156,3 +156,15 @@ def test_pace_help_gives_the_factor_range_and_timings_has_no_double_space(tmp_pa
     path = tmp_path / "r.yaml"
     path.write_text("title: T\noptions:\n  mode: {choices: [a, b]}\nsteps:\n  - say: Hello.\n")
     assert "# One of: a, b.\nmode: a\n" in run_cli("timings", str(path)).stdout
+
+
+def test_a_bed_volume_without_a_bed_is_one_note_and_the_session_is_made(tmp_path):
+    routine = "title: T\nsteps:\n  - say: Hello.\n"
+    out = run_cli("export", "-", "--engine", "pyttsx3", "--bed-volume", "-20", "-o", str(tmp_path / "s.wav"),
+                  input=routine)
+    assert out.returncode == 0 and (tmp_path / "s.wav").exists(), out.stderr
+    note = "audioguide: note: --bed-volume -20 has no effect without a bed (--bed brown|pink|pad|FILE)"
+    assert out.stderr.splitlines()[0] == note
+    with_bed = run_cli("export", "-", "--engine", "pyttsx3", "--bed", "brown", "--bed-volume", "-20",
+                       "-o", str(tmp_path / "b.wav"), input=routine)
+    assert with_bed.returncode == 0 and "note:" not in with_bed.stderr, with_bed.stderr
