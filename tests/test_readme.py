@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from audioguide.compiler import compile_script
-from audioguide.routine import _STEP_KINDS, parse_routine
+from audioguide.routine import _STEP_KINDS, HOLD_STYLES, REPEAT_STYLES, parse_routine
+from audioguide.script import CHIME_MS
 from audioguide.settings import resolve
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -58,6 +59,12 @@ def test_each_routine_example_loads_and_compiles_with_every_option(index):
 @pytest.mark.parametrize("key", SCHEMA_KEYS)
 def test_the_section_names_every_key(key):
     assert re.search(rf"`[^`]*{re.escape(key)}[^`]*`|\b{re.escape(key)}:", ROUTINE_SECTION), key
+
+
+@pytest.mark.parametrize("key,values", [("hold", HOLD_STYLES), ("repeat", REPEAT_STYLES), ("chime", tuple(CHIME_MS))])
+def test_the_steps_table_names_every_value_a_step_takes(key, values):
+    row = next(line for line in ROUTINE_SECTION.splitlines() if line.startswith(f"| `{key}:"))
+    assert [v for v in values if f"`{v}`" not in row and f"style: {v}`" not in row] == []
 
 
 def test_the_worked_example_says_what_it_promises():
