@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from . import encoders
 from .cover import COVER_SIZE, cover_png
 from .encoders import ToolFailed
 from .errors import ExportError, OutputPathError
-from .files import write_atomic
+from .files import probe_writable, write_atomic
 from .formats import check_bitrate, format_for
 from .id3tag import put_tag, tag_bytes
 from .progress import CancelToken, Progress, ProgressFn, check_cancel
@@ -370,8 +369,7 @@ def _check_output_path(path: Path, sidecars: tuple[Path, ...]) -> None:
     except OSError as e:
         raise OutputPathError(f"{path}: cannot create folder {parent}: {e.strerror or e}") from None
     try:
-        # A real probe: access() says yes to root on read-only mounts and /proc.
-        tempfile.TemporaryFile(dir=parent, prefix=f".{path.name}.probe-").close()
+        probe_writable(parent, path.name)
     except OSError as e:
         raise OutputPathError(f"{path}: folder {parent} is not writable: {e.strerror or e}") from None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -69,6 +70,14 @@ def remove_stale_parts(path: Path) -> None:
     """Delete temp files a killed writer left beside ``path``."""
     for part in stale_parts(path.parent, f"{glob.escape(path.name)}.*"):
         part.unlink(missing_ok=True)
+
+
+def probe_writable(folder: Path, name: str) -> None:
+    """Create and remove a hidden file in ``folder`` (named after ``name``); OSError if that cannot be done.
+
+    A real write, not ``os.access``: access() says yes to root on read-only mounts and /proc.
+    """
+    tempfile.TemporaryFile(dir=folder, prefix=f".{name}.probe-").close()
 
 
 def fsync_dir(directory: Path) -> None:

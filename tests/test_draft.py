@@ -426,3 +426,12 @@ def test_readme_draft_examples_run(tmp_path):
         out = subprocess.run(["bash", "-c", str(BIN) + "/" + command], cwd=tmp_path, capture_output=True, text=True)
         assert out.returncode == 0, (command, out.stderr)
     assert yaml.safe_load((tmp_path / "build" / "neck.yaml").read_text())["title"] == "Neck and shoulder release"
+
+
+def test_a_folder_that_cannot_be_written_is_bad_input_as_for_export():
+    # /proc refuses new files even to root (chmod does not stop root): exit 2 before any work, as export -o does.
+    out = run_cli("draft", str(GUIDES / "neck-release.md"), "-o", "/proc/neck.yaml")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("audioguide: error: /proc/neck.yaml: folder /proc is not writable: "), out.stderr
+    export = run_cli("export", "--engine", "pyttsx3", "-o", "/proc/foot.mp3")
+    assert export.returncode == 2 and export.stderr.startswith("audioguide: error: /proc/foot.mp3: folder /proc is not writable")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import AudioguideError, BadInputError, ExportError, GuideError, OutputPathError
-from ..files import read_bounded, write_atomic
+from ..files import probe_writable, read_bounded, write_atomic
 from .build import TIME_SETTINGS, Drafter
 from .emit import document
 from .reading import MAX_BYTES, decode, parse_guide
@@ -106,7 +106,7 @@ def save_draft(text: str, path: str | os.PathLike, *, force: bool = False) -> Pa
 
     An existing file is replaced only with ``force``. Missing folders are
     created. Raises ``OutputPathError`` (exit 2) for an existing file without
-    ``force``, a directory, or a folder that cannot be made; ``ExportError``
+    ``force``, a directory, or a folder that cannot be made or written to; ``ExportError``
     (exit 1) when writing fails (a full disk), leaving any old file as it was.
     """
     path = Path(path)
@@ -118,6 +118,10 @@ def save_draft(text: str, path: str | os.PathLike, *, force: bool = False) -> Pa
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputPathError(f"{path}: cannot create folder {path.parent}: {exc.strerror or exc}") from None
+    try:
+        probe_writable(path.parent, path.name)  # a folder one cannot write to is bad input, as for export
+    except OSError as exc:
+        raise OutputPathError(f"{path}: folder {path.parent} is not writable: {exc.strerror or exc}") from None
     try:
         return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
