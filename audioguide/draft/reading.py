@@ -9,6 +9,7 @@ can sit ..."). Every input problem is a ``GuideError`` with one line.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 
@@ -26,6 +27,10 @@ _LABEL = re.compile(r"^\s*(?:\*\*|__)([^*_:]{1,40}?):?(?:\*\*|__):?\s*(.*)$")
 #: "Chair MethodYou can ...": a capitalized phrase glued onto the next sentence.
 _GLUED = re.compile(r"^((?:[A-Z][\w'-]*\s+){0,5}[A-Z][\w'-]*[a-z]{2})([A-Z][a-z]+\b.*)$")
 _SENTENCE_END = re.compile(r"([.!?])([\"')\]]*)\s+(?=[\"'(]?[A-Z0-9])")
+#: Byte order marks, longest first (UTF-32-LE's starts with UTF-16-LE's); each codec drops its own mark.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_SHOWN = {"utf-32": "UTF-32", "utf-8-sig": "UTF-8", "utf-16": "UTF-16"}
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "no", "dr", "mr", "mrs", "ms", "approx", "vs", "st", "min", "sec", "fig", "cf"}
 
 
@@ -56,15 +61,30 @@ class Guide:
 
 
 def decode(raw: bytes, display: str) -> str:
-    """The guide's text; GuideError for empty, binary or oversized input."""
+    """The guide's text; GuideError for empty, binary or oversized input.
+
+    A byte order mark names the encoding (UTF-8, or UTF-16 and UTF-32, which
+    Windows Notepad calls "Unicode"); without one, UTF-8, else Windows-1252.
+    """
     if len(raw) > MAX_BYTES:
         raise GuideError(f"{display}: {len(raw):,} bytes is too big for a guide; the limit is {MAX_BYTES:,}")
-    if b"\x00" in raw:
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if encoding is not None:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            shown = _SHOWN[encoding]
+            raise GuideError(f"{display}: starts with a {shown} byte order mark but is not {shown} text "
+                             f"(byte {exc.start:,})") from None
+    elif b"\x00" in raw:
         raise GuideError(f"{display}: is a binary file, not a plain-text guide")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # a guide saved on Windows is still a guide
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")  # a guide saved on Windows is still a guide
+    if "\x00" in text:
+        raise GuideError(f"{display}: is a binary file, not a plain-text guide")
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
     if controls > max(2, len(text) // 100):
         raise GuideError(f"{display}: is a binary file, not a plain-text guide")
