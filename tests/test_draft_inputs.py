@@ -7,8 +7,19 @@ import codecs
 import pytest
 import yaml
 
-from audioguide.draft import draft_routine
+from audioguide.compiler import compile_script
+from audioguide.draft import draft_routine, phrases
 from audioguide.errors import GuideError
+from audioguide.routine import parse_routine
+from audioguide.script import Say
+from audioguide.settings import resolve
+
+
+def said(routine_text: str) -> list[str]:
+    """Every line the drafted routine speaks (what compiles, with the default settings)."""
+    routine = parse_routine(routine_text)
+    return [c.text for c in compile_script(routine, resolve(routine)).cues if isinstance(c, Say)]
+
 
 GUIDE = "Neck stretch\n\nTilt your right ear towards your shoulder for ten seconds.\n\nRoll your shoulders 8 times.\n"
 
@@ -35,3 +46,54 @@ def test_a_broken_unicode_guide_is_one_line(raw, message):
     with pytest.raises(GuideError) as caught:
         draft_routine(raw, display="upload.txt")
     assert str(caught.value).startswith(message)
+
+
+# -- exercise shorthand --------------------------------------------------------
+
+
+@pytest.mark.parametrize("sentence, unit, value, sets", [
+    ("Hold 30s.", "seconds", 30, None),
+    ("Hold a 30-second stretch.", "seconds", 30, None),
+    ("Walk 2min.", "seconds", 120, None),
+    ("Do chin tucks 3x10.", "count", 10, 3),
+    ("Roll your shoulders, 3 x 10 reps.", "count", 10, 3),
+    ("Hold the stretch 2 \u00d7 30s.", "seconds", 30, 2),
+    ("Do 3 sets of 12 squats.", "count", 12, 3),
+    ("Chin tucks x10.", "count", 10, None),
+    ("Repeat 10x.", "count", 10, None),
+])
+def test_exercise_shorthand_amounts(sentence, unit, value, sets):
+    (amount,) = phrases.find_amounts(sentence)
+    assert (amount.unit, amount.value, amount.sets and amount.sets.value) == (unit, value, sets)
+
+
+def test_hold_30s_is_a_hold_of_30_seconds():
+    drafted = draft_routine("Neck\n\nTilt your right ear to your shoulder. Hold 30s.\n")
+    doc = yaml.safe_load(drafted)
+    (name,) = [n for n, s in doc["settings"].items() if s["default"] == 30]
+    holds = [s["hold"] for s in doc["steps"] if "hold" in s]
+    assert holds == [{"seconds": name, "style": "countdown", "release": "And release."}]
+    assert f"Hold {{{name}}} seconds." in [s.get("say") for s in doc["steps"]]
+
+
+def test_sets_of_repetitions_are_a_loop_of_counted_repeats():
+    drafted = draft_routine("Chin tucks\n\n- Draw your chin straight back. 3x10.\n- Do 2 sets of 5 squats.\n")
+    doc = yaml.safe_load(drafted)
+    loops = [s["loop"] for s in doc["steps"] if "loop" in s]
+    assert [doc["settings"][loop["count"]]["default"] for loop in loops] == [3, 2]
+    first = loops[0]["steps"]
+    assert first[0]["say"].startswith("Draw your chin straight back, {") and first[0]["again"] == "Set {n} of {count}."
+    assert doc["settings"][first[1]["repeat"]["count"]]["default"] == 10
+    assert '# CHECK: "3x10" is read as 3 sets of 10 repetitions, with no rest between sets' in drafted
+    assert drafted.count("# CHECK: \"") == 1  # "2 sets of 5" says what it means
+    lines = said(drafted)
+    assert lines.count("Set 2 of 3.") == lines.count("Set 3 of 3.") == 1 and lines.count("Set 2 of 2.") == 1
+    assert "Draw your chin straight back, 3 sets of 10." in lines
+    assert lines.count("Ten.") == 3 and lines.count("Five.") == 3 + 2  # each set counts its repetitions aloud
+
+
+def test_sets_of_holds_are_a_loop_of_holds():
+    drafted = draft_routine("Calf\n\nHold the calf stretch 2 x 30s.\n")
+    lines = said(drafted)
+    assert "Hold the calf stretch 2 sets of 30 seconds." in lines and lines.count("And release.") == 2
+    assert lines.count("Set 2 of 2.") == 1

@@ -65,7 +65,7 @@ class Drafter(CountRules, SideRules):
         n = 2
         while name in self.settings or name in self.options:
             name, n = f"{base}_{suffix}_{n}", n + 1
-        unit = "count" if suffix == "times" else "seconds"
+        unit = "count" if suffix in ("times", "sets") else "seconds"
         if amount is not None:
             default, lo, hi = amount.value, amount.lo, amount.hi
         top = MAX_COUNT if unit == "count" else MAX_SECONDS
@@ -258,6 +258,8 @@ class Drafter(CountRules, SideRules):
                 self.choice([na[0], nb[0]], [[sentence], [strip_or(nxt)]], [capital(sentence), capital(strip_or(nxt))])
                 k += 2
                 continue
+            if nxt and ph.is_bare_amount(nxt) and not ph.find_amounts(sentence) and ph.is_instruction(sentence):
+                sentence, k = f"{sentence.rstrip('.!')}, {nxt}", k + 1  # "Draw your chin back. 3x10.": one step
             self.sentence(sentence, unit)
             k += 1
 
@@ -305,6 +307,10 @@ class Drafter(CountRules, SideRules):
         self.instruction(spoken, amounts)
 
     def instruction(self, text: str, amounts: list[ph.Amount]) -> None:
+        main = next((a for a in amounts if a.unit == "seconds"), None) or next((a for a in amounts), None)
+        if main is not None and main.sets is not None:
+            self.sets(text, main, amounts)
+            return
         self.instructions += 1
         seconds = next((a for a in amounts if a.unit == "seconds"), None)
         count = next((a for a in amounts if a.unit == "count"), None)
@@ -350,6 +356,29 @@ class Drafter(CountRules, SideRules):
             return
         slow = ph.is_slow(text)
         self.add(say(text, self.group, "instruction", then=self.time("slow_time" if slow else "act_time")))
+
+
+    def sets(self, text: str, amount: ph.Amount, amounts: list[ph.Amount]) -> None:
+        """"Do chin tucks 3x10": the instruction and its 10 counted (or a hold of "2x30s") in a loop of 3 sets."""
+        words = ph.name_words(ph.clause_before(text, amount.start))
+        sets = self.setting(words, "sets", amount.sets, help=help_text("Sets", text, amount.sets))
+        seconds = " seconds" if amount.unit == "seconds" else ""
+        inner = ph.replace_fields(amount, sets=None, template="{{" + sets + "}} sets of {}" + seconds)
+        start = len(self.out)
+        self.instruction(text, [inner if a is amount else a for a in amounts])
+        while start < len(self.out) and (self.out[start].key == "chapter" or self.out[start].group == -1):
+            start += 1  # a chapter or the opening line the instruction had to start
+        body = self.out[start:]
+        if not any(n.key == "say" for n in body):
+            return  # nothing was made to repeat
+        del self.out[start:]
+        next(n for n in body if n.key == "say").fields["again"] = "Set {n} of {count}."
+        loop = Node("loop", {"count": sets}, steps=body, group=self.group, source=text)
+        if not re.search(r"\bsets?\b", amount.phrase, re.I):
+            what = "seconds" if seconds else "repetitions"
+            loop.comments.append(f'CHECK: "{amount.phrase}" is read as {num(amount.sets.value)} sets of '
+                                 f"{num(amount.value)} {what}, with no rest between sets")
+        self.out.append(loop)
 
 
 def _action(sentence: str) -> bool:

@@ -79,9 +79,15 @@ _VAGUE = {
                 (re.compile(r"\b(?:for )?(?:as long as|however long) (?:it takes|you need|needed|is comfortable|"
                             r"you can|you like)\b", re.I), 30, (5, 600))],
 }
+#: Exercise shorthand: "3x10", "3 x 10 reps", "2 × 30s", "3 sets of 10": sets of repetitions (or of holds).
+_SETS = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:[x\u00d7]|sets?\s+of)\s*(\d{1,4}(?:\.\d+)?)"
+                   r"(?:\s*(reps?|repetitions|times|seconds|secs?|s|minutes|mins?)\b)?(?!\w)(?!\.\d)", re.I)
+#: "x10", "10x", "× 10": a count.
+_TIMES_X = re.compile(r"(?<![\w.])(?:[x\u00d7]\s*(\d{1,3})|(\d{1,3})\s*[x\u00d7])(?!\w)", re.I)
 _UNITS = {"times": "count", "time": "count", "reps": "count", "repetitions": "count",
           "seconds": "seconds", "second": "seconds", "secs": "seconds", "sec": "seconds", "s": "seconds",
-          "minutes": "minutes", "minute": "minutes", "mins": "minutes", "min": "minutes", "breaths": "count"}
+          "minutes": "minutes", "minute": "minutes", "mins": "minutes", "min": "minutes", "breaths": "count",
+          "rep": "count"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,8 @@ class Amount:
     vague: bool = False
     minutes: bool = False
     each_way: bool = False
+    sets: "Amount | None" = None
+    """The count of sets in exercise shorthand: ``3`` of "3x10" (3 sets of 10), ``2`` of "2 x 30s"."""
 
 
 def _number(words: str) -> float | None:
@@ -160,13 +168,22 @@ def find_amounts(text: str) -> list[Amount]:
         value = _number(m.group(1))
         if value and free(m.start(), m.end()):
             found.append(_exact("seconds", value, value, m.group(0), m.start(), (m.start(1), m.end(1)), "{}", ""))
+    for m in _SETS.finditer(text):
+        counted = _UNITS[(m.group(3) or "times").lower()] == "count"
+        if free(m.start(), m.end()) and not (counted and "." in m.group(2)):
+            found.append(_sets(m))
+    for m in _TIMES_X.finditer(text):
+        value = float(m.group(1) or m.group(2))
+        if value and free(m.start(), m.end()):
+            found.append(_exact("count", value, value, m.group(0), m.start(), (m.start(), m.end()), "{} times", ""))
     units = "|".join(sorted(_UNITS, key=len, reverse=True))
-    for m in re.finditer(r"(?<![\w'-])(" + units + r")\b", text, re.I):
+    # A unit after a word boundary ("30 s", "ten seconds") or right after digits ("30s", "2min", "30-second").
+    for m in re.finditer(r"(?:(?<![\w'-])|(?<=\d)|(?<=\d-))(" + units + r")\b", text, re.I):
         word = m.group(1).lower()
         unit = _UNITS[word]
         if unit == "count" and _FREQUENCY.match(text, m.start()):
             continue
-        high = _number_before(text, m.start())
+        high = _number_before(text, m.start() - (text[m.start() - 1:m.start()] == "-"))
         if high is None or word == "s" and not text[high[1]:high[2]].isdigit():
             continue  # "s" is a unit only after digits: "30 s"
         hi_value, start, stop = high
@@ -194,6 +211,25 @@ def find_amounts(text: str) -> list[Amount]:
         if free(m.start(), m.end()) and not re.match(r"\s+(?:a|per|each|every) (?:day|week|night)", text[m.end():]):
             found.append(Amount("count", 2, 1, 10, "twice", m.start(), (m.start(), m.end()), "{} times"))
     return sorted(found, key=lambda a: a.start)
+
+
+def _sets(m: re.Match) -> Amount:
+    """"3x10" -> a count of 10 (or "2x30s": 30 seconds) whose ``sets`` is a count of 3; the whole phrase is replaced."""
+    sets, each, word = float(m.group(1)), float(m.group(2)), (m.group(3) or "").lower()
+    unit = _UNITS[word or "times"]
+    amount = _exact(unit, each, each, m.group(0), m.start(), (m.start(), m.end()), "{}", "")
+    if amount.minutes:  # "2 x 1 min": the words stay; the setting is in seconds (CHECK)
+        amount = replace_fields(amount, replace=None)
+    return replace_fields(amount, sets=_exact("count", sets, sets, m.group(0), m.start(), None, "{}", ""))
+
+
+def is_bare_amount(text: str) -> bool:
+    """Is ``text`` only an amount ("3x10.", "10 reps.", "(2 x 30s)"), meant for the instruction before it?"""
+    amounts = find_amounts(text)
+    rest = text
+    for a in sorted(amounts, key=lambda a: a.start, reverse=True):
+        rest = rest[:a.start] + rest[_end(a):]
+    return bool(amounts) and not re.search(r"[A-Za-z0-9]", re.sub(r"\b(?:each|per) side\b", "", rest))
 
 
 def _end(a: Amount) -> int:
