@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import codecs
+import re
+from pathlib import Path
 
 import pytest
 import yaml
 
 from audioguide.compiler import compile_script
 from audioguide.draft import draft_routine, phrases
+from audioguide.draft.webpage import is_html, page_text
 from audioguide.errors import GuideError
 from audioguide.routine import parse_routine
 from audioguide.script import Say
 from audioguide.settings import resolve
 
+GUIDES = Path(__file__).parent / "data" / "guides"
 
 def said(routine_text: str) -> list[str]:
     """Every line the drafted routine speaks (what compiles, with the default settings)."""
@@ -46,6 +50,43 @@ def test_a_broken_unicode_guide_is_one_line(raw, message):
     with pytest.raises(GuideError) as caught:
         draft_routine(raw, display="upload.txt")
     assert str(caught.value).startswith(message)
+
+
+# -- saved web pages -----------------------------------------------------------
+
+PAGE = Path(__file__).parent / "data" / "pages" / "neck-stretches.html"
+
+
+def test_a_saved_web_page_is_read_as_its_words_headings_and_lists():
+    text = page_text(PAGE.read_text(encoding="utf-8"))
+    assert text.startswith("# Neck Stretches: 4 Moves for a Stiff Neck\n")
+    assert "## 1. Ear to shoulder\n" in text and "\n1. Sit up tall in a chair" in text
+    assert "\n2. Tilt your right ear towards your right shoulder. Hold 30s.\n" in text  # items on consecutive lines
+    assert "\n- Look straight ahead" in text and "**Tip:** keep your chin level" in text
+    assert "shoulders \u2014 the ones" in text and "other side & hold again" in text  # entities decoded
+    for furniture in ("<", "cookies", "Accept all", "Fitness", "Search", "Advertisement", "Facebook", "Related",
+                      "Lower Back", "Privacy", "dataLayer", "schema.org", "columns"):
+        assert furniture not in text, furniture
+
+
+def test_a_saved_web_page_drafts_like_a_guide_with_no_tags_in_its_lines():
+    drafted = draft_routine(PAGE)
+    doc = yaml.safe_load(drafted)
+    assert doc["title"] == "Neck Stretches: 4 Moves for a Stiff Neck"
+    chapters = [s["chapter"] for s in doc["steps"] if "chapter" in s]
+    assert chapters == ["Before you start", "1. Ear to shoulder", "2. Chin tucks", "3. Shoulder rolls", "4. Neck rotation"]
+    lines = said(drafted)
+    assert "Tilt your right ear towards your right shoulder." in lines and "Hold 30 seconds." in lines
+    assert not [line for line in lines if re.search(r"[<>]|\bp\b|\bcol\b|cookie|Facebook", line)]
+
+
+def test_a_piece_of_a_page_is_html_too_but_text_that_mentions_tags_is_not():
+    lines = said(draft_routine(b"<p>Tilt your right ear to your shoulder.</p>\n<p class=col>Hold 30s.</p>"))
+    assert lines[1:3] == ["Tilt your right ear to your shoulder.", "Hold 30 seconds."] and lines[-1] == "And release."
+    assert is_html("<!-- saved -->\n<!DOCTYPE html><html><body><p>x</p></body></html>")
+    for text in ("Press < 5 kg. Use a <soft> ball.", "# Title\n\nPress your thumb.\n<b>hi</b>",
+                 *(p.read_text(encoding="utf-8") for p in GUIDES.iterdir())):
+        assert not is_html(text), text[:40]
 
 
 # -- exercise shorthand --------------------------------------------------------

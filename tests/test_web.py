@@ -143,7 +143,7 @@ def test_a_broken_upload_shows_the_loaders_own_located_message(client, tmp_path,
     ("binary.yaml", b"title: x\x00\x01", 400, "binary.yaml: is a binary file, not YAML text"),
     ("latin.yaml", "title: caf\u00e9".encode("latin-1"), 400, "latin.yaml:1: not valid UTF-8 text"),
     ("alias.yaml", b"a: &x [1]\nb: *x\n", 400, "alias.yaml:2"),
-    ("notes.pdf", b"%PDF-1.4", 400, "upload a routine (.yaml or .yml) or a plain-text guide (.txt or .md)"),
+    ("notes.pdf", b"%PDF-1.4", 400, "upload a routine (.yaml or .yml) or a plain-text guide (.txt or .md, or a saved web page: .html)"),
     ("empty.txt", b"", 400, "empty.txt: is empty"),
     ("blob.md", b"\x89PNG\r\n\x1a\n\x00\x00", 400, "blob.md:"),
     ("big.txt", b"Press your thumb. " * 20_000, 400, "big.txt: 360,000 bytes is too big for a guide"),
@@ -171,6 +171,10 @@ def test_a_plain_text_guide_is_drafted_into_a_routine_by_the_draft_commands_own_
     routine = web.data.load("calf-cramp")
     assert client.get("/routines/calf-cramp/script").status_code == 200 and routine.steps
     assert client.post("/routines/calf-cramp/delete").status_code == 303
+    page = upload(client, "Neck Stretches.html", (Path(__file__).parent / "data" / "pages" / "neck-stretches.html").read_bytes())
+    assert page.headers["location"] == "/routines/neck-stretches?note=drafted"  # a saved web page is a guide too
+    assert "<p>" not in client.get("/routines/neck-stretches/source").text
+    assert client.post("/routines/neck-stretches/delete").status_code == 303
 
 
 def test_an_upload_with_no_file_and_past_the_count_limit_are_refused(client, monkeypatch, tiny):

@@ -1,6 +1,7 @@
 """Draft a routine from a plain-text how-to: ``draft_routine(guide) -> YAML text``.
 
-Stages (imports point down): ``reading`` (bytes -> title, sections, units),
+Stages (imports point down): ``webpage`` (a saved web page -> guide text, when
+the guide is HTML), ``reading`` (bytes -> title, sections, units),
 ``phrases`` (one sentence -> kind, counts, durations, sides), ``build`` (the
 rules -> steps, options, sides, settings), ``emit`` (-> YAML with ``# CHECK:``
 comments). Rule-based and offline; README "Drafting a routine from a guide".
@@ -19,6 +20,7 @@ from ..files import probe_writable, read_bounded, write_atomic
 from .build import TIME_SETTINGS, Drafter
 from .emit import document
 from .reading import MAX_BYTES, decode, parse_guide
+from .webpage import is_html, page_text
 
 __all__ = ["draft_routine", "read_guide", "save_draft", "MAX_BYTES"]
 
@@ -58,6 +60,8 @@ def draft_routine(guide: str | bytes | os.PathLike | BinaryIO, *, display: str |
         display = display or (str(guide) if not hasattr(guide, "read") else "stdin")
         raw = read_guide(guide, display)
     text = decode(raw, display)
+    if is_html(text):  # a saved web page: its words, not its tags, are the guide
+        text = page_text(text)
     parsed = parse_guide(text)
     stem = "" if display == "stdin" else Path(display).stem
     fallback = re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Drafted routine"

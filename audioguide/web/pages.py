@@ -19,7 +19,7 @@ from .forms import SessionForm
 from .store import MAX_UPLOAD_BYTES, NAME, LimitError
 
 ROUTINE_SUFFIXES = (".yaml", ".yml")
-GUIDE_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+GUIDE_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
 #: Notes a redirect may ask the routine page to show (never text from the request itself).
 NOTES = {
     "uploaded": "Uploaded. It is in the list of routines now.",
@@ -198,7 +198,7 @@ async def upload(request: Request) -> Response:
             text, note = await run_in_threadpool(draft, raw, filename, name), "drafted"
         else:
             return await index(request, f"{filename}: upload a routine (.yaml or .yml) or a plain-text guide "
-                                        "(.txt or .md)", 400)
+                                        "(.txt or .md, or a saved web page: .html)", 400)
         replaced = web.data.save_routine(name, text)
     except LimitError as exc:
         return await index(request, str(exc), 409)
