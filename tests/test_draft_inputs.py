@@ -84,6 +84,9 @@ def test_a_piece_of_a_page_is_html_too_but_text_that_mentions_tags_is_not():
     lines = said(draft_routine(b"<p>Tilt your right ear to your shoulder.</p>\n<p class=col>Hold 30s.</p>"))
     assert lines[1:3] == ["Tilt your right ear to your shoulder.", "Hold 30 seconds."] and lines[-1] == "And release."
     assert is_html("<!-- saved -->\n<!DOCTYPE html><html><body><p>x</p></body></html>")
+    # An element whose end tag the page leaves out is never skipped whole: the rest of the page would go with it.
+    assert page_text("<ul><li class=comment>Hi<li>Press your thumb.</ul><p hidden>Note<p>Sit down.").endswith(
+        "- Press your thumb.\n\nNote\n\nSit down.\n")
     for text in ("Press < 5 kg. Use a <soft> ball.", "# Title\n\nPress your thumb.\n<b>hi</b>",
                  *(p.read_text(encoding="utf-8") for p in GUIDES.iterdir())):
         assert not is_html(text), text[:40]

@@ -24,6 +24,8 @@ _SKIP = frozenset("script style noscript template svg canvas iframe object nav a
                   "textarea dialog".split())
 _BLOCKS = frozenset("p div section article main header blockquote pre table tr ul ol dl dt dd figure figcaption "
                     "address details summary center".split())
+#: Elements whose end tag a page may leave out: never skipped by their marks, or the skip would never end.
+_OPTIONAL_END = frozenset("p li dt dd tr td th option optgroup colgroup caption thead tbody tfoot rt rp".split())
 #: Elements that never have a closing tag.
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 _CONTENT = ("main", "article")
@@ -68,7 +70,8 @@ class _PageText(HTMLParser):
                 self.skipping.append(tag)  # the same element nested: count it to find the right end
             return
         marks = " ".join(v or "" for k, v in attrs if k in ("class", "id"))
-        if tag in _SKIP or ("hidden", None) in attrs or ("aria-hidden", "true") in attrs or _FURNITURE.search(marks):
+        hidden = ("hidden", None) in attrs or ("aria-hidden", "true") in attrs or _FURNITURE.search(marks)
+        if tag in _SKIP or hidden and tag not in _OPTIONAL_END:
             if tag not in _VOID:
                 self.skipping.append(tag)
             return
