@@ -13,3 +13,16 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     path = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("AUDIOGUIDE_CACHE_DIR", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory):
+    """A private PulseAudio daemon (tests/pulse.py), shared by every test that needs a real-time
+    microphone and speaker: started once, stopped by its pid at the end of the run."""
+    from pulse import PulseAudio, available
+
+    missing = available()
+    if missing:
+        pytest.fail(f"PulseAudio for the real capture path: {missing}")
+    with PulseAudio(tmp_path_factory.mktemp("pulse")) as daemon:
+        yield daemon

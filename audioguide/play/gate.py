@@ -1,0 +1,119 @@
+"""When the guide is sounding: the player says so, the microphone's listener asks.
+
+The guide's own voice and chimes must never be taken for a spoken command.
+The player knows to the sample what it sends to the device: for every buffer
+it starts it calls ``SoundGate.played(samples, rate, t0)``, and when it stops
+one early, ``SoundGate.stopped(at)``. The gate keeps the resulting sounding
+intervals on the ``time.monotonic()`` clock; a listener asks
+``SoundGate.quiet(t0, t1)`` about the moments its microphone samples were
+captured, and ignores them unless the answer is yes.
+
+Each interval is widened by ``LEAD_S`` before and ``TAIL_S`` after: the sound
+reaches the speaker a little after ``t0`` (the device's queue: about 0.1 s with
+simpleaudio's latency, more through PulseAudio), a room rings on after it, and
+the microphone's own buffering shifts its clock the other way. With the tail,
+ignoring the microphone while the guide sounded (+0.5 s) removed nearly all
+false triggers in the measurements of ``shared/design/stack-notes.md``; the
+benchmark (``scripts/bench --listen``) reports false triggers with the gate on
+and off.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+#: Seconds the microphone is ignored before each sounding interval starts.
+LEAD_S = 0.05
+#: Seconds the microphone is ignored after each sounding interval ends.
+TAIL_S = 0.4
+#: Silences shorter than this inside a buffer do not open the gate (between
+#: words, a chime's notes): seconds.
+MIN_GAP_S = 0.25
+#: Intervals that ended this long ago are forgotten (seconds).
+KEEP_S = 30.0
+
+
+def sounding_runs(samples: np.ndarray, rate: int, min_gap_s: float = MIN_GAP_S) -> list[tuple[int, int]]:
+    """[(first, end)) sample ranges of ``samples`` (int16 mono) that are not digital silence.
+
+    Pauses in a session are exact zeros (``mixer.render_cue``), so any non-zero
+    sample is sound. Runs closer than ``min_gap_s`` are merged.
+    """
+    loud = np.flatnonzero(samples)
+    if loud.size == 0:
+        return []
+    gaps = np.flatnonzero(np.diff(loud) > min_gap_s * rate)
+    starts = np.concatenate([[loud[0]], loud[gaps + 1]])
+    ends = np.concatenate([loud[gaps], [loud[-1]]]) + 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends)]
+
+
+class SoundGate:
+    """Sounding intervals of the device on the monotonic clock, and whether a moment was quiet.
+
+    Thread-safe: the player's loop writes, a listener thread reads. ``enabled``
+    False makes every moment quiet (the benchmark's "gate off").
+    """
+
+    def __init__(self, lead_s: float = LEAD_S, tail_s: float = TAIL_S,
+                 clock: Callable[[], float] = time.monotonic, enabled: bool = True) -> None:
+        self.lead_s, self.tail_s = lead_s, tail_s
+        self.enabled = enabled
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+
+    def played(self, samples: np.ndarray, rate: int, t0: float) -> None:
+        """A buffer of ``samples`` (int16 mono at ``rate`` Hz) started on the device at ``t0``.
+
+        Anything this gate knew about after ``t0`` belonged to a buffer that is no
+        longer playing (only one is on the device at a time), so it is replaced.
+        """
+        runs = [(t0 + a / rate, t0 + b / rate) for a, b in sounding_runs(samples, rate)]
+        with self._lock:
+            self._cut(t0)
+            for start, end in runs:
+                self._starts.append(start)
+                self._ends.append(end)
+
+    def sounding(self, start: float, end: float) -> None:
+        """Sound is (or will be) playing from ``start`` to ``end`` (monotonic seconds)."""
+        with self._lock:
+            self._cut(start)
+            self._starts.append(start)
+            self._ends.append(end)
+
+    def stopped(self, at: float) -> None:
+        """The device fell silent at ``at`` (a buffer stopped early): nothing sounds after it."""
+        with self._lock:
+            self._cut(at)
+
+    def quiet(self, t0: float, t1: float) -> bool:
+        """True if nothing sounded from ``t0 - tail`` to ``t1 + lead`` (monotonic seconds)."""
+        if not self.enabled:
+            return True
+        with self._lock:
+            # Intervals are appended in time order and never overlap: the first one
+            # that starts after t1 + lead and every later one cannot touch [t0, t1].
+            k = bisect.bisect_right(self._starts, t1 + self.lead_s)
+            return k == 0 or self._ends[k - 1] + self.tail_s < t0
+
+    def quiet_since(self) -> float:
+        """Monotonic time from which the microphone counts again (the last tail's end)."""
+        with self._lock:
+            return self._ends[-1] + self.tail_s if self._ends else float("-inf")
+
+    def _cut(self, at: float) -> None:
+        k = bisect.bisect_left(self._starts, at)
+        del self._starts[k:], self._ends[k:]
+        if self._ends and self._ends[-1] > at:
+            self._ends[-1] = at
+        old = bisect.bisect_left(self._ends, self._clock() - KEEP_S)
+        if old:
+            del self._starts[:old], self._ends[:old]

@@ -1,0 +1,453 @@
+"""Voice commands: offline keyword spotting on the microphone, turned into Commands.
+
+Recognizer: pocketsphinx's keyword spotting (KWS) with its US English acoustic
+model and dictionary, which ship inside the PyPI wheel: nothing is downloaded,
+nothing leaves the machine. KWS compares, every 10 ms frame, how well each
+phrase's phone sequence explains the last second or so of sound against a free
+loop of phones; a phrase is heard when that ratio passes its threshold.
+
+Phrases, not words: single short words ("pause", "next") false-triggered 16
+times on 40 unrelated sentences, two- and three-syllable phrases 0-1 times
+(``shared/design/stack-notes.md``). Every phrase needs two or more syllables
+and every word must be in the recognizer's dictionary. A phrase's threshold
+grows with its length (``threshold_exponent``) and moves with the user's
+sensitivity; the constants are tuned on one set of test recordings and
+reported on another by ``scripts/bench --listen`` (see the README for the
+figures).
+
+Microphone: ALSA's ``default`` capture device, or the one ``--mic`` names, read
+through pyalsaaudio in small periods (``PERIOD`` frames) on a thread. The
+guide's own sound never counts: a phrase whose words were captured while the
+``SoundGate`` says the device was sounding (plus a short tail) is dropped. The
+recognizer hears everything (so a phrase that starts right after the guide
+falls silent is whole), but only phrases said in the guide's pauses act.
+
+A phrase heard becomes ``Command(action, "voice")`` on the player's one queue.
+No microphone, or no recognizer: ``Listener.start`` raises ``VoiceUnavailable``
+with one line, and the caller plays on without voice.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ..commands import ACTIONS, Action, Command, Commands
+from ..gate import SoundGate
+
+#: The acoustic model's sample rate (Hz): the microphone is opened at this rate.
+RATE = 16000
+#: Frames per microphone read: 32 ms, the most a read adds to the response time.
+PERIOD = 512
+#: The microphone's clock is anchored on the quickest read of this many seconds.
+ANCHOR_S = 20.0
+#: pocketsphinx's frame rate: seg() frames are 10 ms.
+FRAMES_PER_S = 100
+
+#: The phrases listened for by default, and what each does.
+DEFAULT_PHRASES: dict[str, Action] = {
+    "pause now": "pause",
+    "carry on": "go",
+    "next step": "next",
+    "go back": "back",
+    "say again": "repeat",
+    "stop the guide": "quit",
+}
+
+#: 0 (fewest false triggers) .. 1 (catches the most); see ``threshold_exponent``.
+DEFAULT_SENSITIVITY = 0.5
+
+#: A phrase of n phones is heard when its score beats the phone loop's by a factor
+#: of 10**-(BASE + PER_PHONE * n - SPAN * (sensitivity - 0.5)); tuned by
+#: ``scripts/bench --listen --tune`` (see the README's figures).
+THRESHOLD_BASE = 2.0
+THRESHOLD_PER_PHONE = 3.0
+THRESHOLD_SPAN = 16.0
+
+_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
+
+
+class VoiceUnavailable(Exception):
+    """Voice commands cannot start (no microphone, no recognizer); the message is one line."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One phrase recognized on the microphone."""
+
+    phrase: str
+    action: Action
+    start: float
+    """When the phrase began, monotonic seconds (from the recognizer's word boundaries)."""
+    end: float
+    """When the phrase ended, monotonic seconds."""
+    at: float
+    """When it was recognized (the capture time of the last sample fed), monotonic seconds."""
+
+
+# -- the recognizer's model and dictionary ---------------------------------------------
+
+
+def model_paths() -> tuple[str, str]:
+    """(acoustic model directory, pronouncing dictionary) inside the pocketsphinx wheel.
+
+    Raises VoiceUnavailable if pocketsphinx is not installed.
+    """
+    try:
+        from pocketsphinx import get_model_path
+    except ImportError as error:
+        raise VoiceUnavailable(f"voice commands need pocketsphinx ({error})") from None
+    root = Path(get_model_path())
+    return str(root / "en-us" / "en-us"), str(root / "en-us" / "cmudict-en-us.dict")
+
+
+def pronunciations(words: set[str], dictionary: str | None = None) -> dict[str, list[list[str]]]:
+    """Each of ``words`` (lower case) -> its pronunciations (lists of phones) in the dictionary.
+
+    Words missing from the dictionary are missing from the result. Reads the
+    3 MB CMU dictionary once, line by line (about 0.1 s).
+    """
+    path = dictionary if dictionary is not None else model_paths()[1]
+    found: dict[str, list[list[str]]] = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            head, _, phones = line.partition(" ")
+            word = head.split("(", 1)[0]
+            if word in words:
+                found.setdefault(word, []).append(phones.split())
+    return found
+
+
+def syllables(phones: list[str]) -> int:
+    """Vowel phones in a pronunciation: its syllables."""
+    return sum(phone in _VOWELS for phone in phones)
+
+
+def threshold_exponent(n_phones: int, sensitivity: float) -> float:
+    """-log10 of the KWS threshold for a phrase of ``n_phones`` phones at ``sensitivity`` (0..1).
+
+    Longer phrases accumulate more score, so they need a smaller threshold
+    (a larger exponent) to be heard as easily; higher sensitivity lowers the
+    bar for all of them.
+    """
+    return THRESHOLD_BASE + THRESHOLD_PER_PHONE * n_phones - THRESHOLD_SPAN * (sensitivity - 0.5)
+
+
+def check_phrases(phrases: Mapping[str, str], dictionary: str | None = None) -> dict[str, list[str]]:
+    """Validate phrases -> actions; returns each phrase's first pronunciation (phones).
+
+    Raises ValueError with one line naming the phrase: an unknown action, a
+    word the recognizer does not know, fewer than two syllables, or two
+    phrases that are the same words.
+    """
+    if not phrases:
+        raise ValueError("no phrases to listen for")
+    words = {w for phrase in phrases for w in phrase.split()}
+    known = pronunciations(words, dictionary)
+    result: dict[str, list[str]] = {}
+    for phrase, action in phrases.items():
+        if action not in ACTIONS:
+            raise ValueError(f"{phrase!r}: unknown action {action!r}; the actions are: {', '.join(ACTIONS)}")
+        missing = [w for w in phrase.split() if w not in known]
+        if missing:
+            raise ValueError(f"{phrase!r}: the recognizer's dictionary has no word {missing[0]!r}")
+        phones = [p for w in phrase.split() for p in known[w][0]]
+        if syllables(phones) < 2:
+            raise ValueError(f"{phrase!r}: one syllable is too short to spot reliably; use two or more "
+                             f"(for example {phrase + ' now'!r})")
+        result[phrase] = phones
+    return result
+
+
+def normalize_phrase(text: str) -> str:
+    """Lower case, single spaces, no punctuation at the ends: how phrases are compared."""
+    return " ".join(text.lower().replace(",", " ").strip(" .!?").split())
+
+
+# -- the recognizer --------------------------------------------------------------------------
+
+
+class Loudness:
+    """Energy of the last ``KEEP_S`` seconds of microphone audio in 10 ms frames (dB re full scale)."""
+
+    KEEP_S = 8.0
+
+    def __init__(self) -> None:
+        n = int(self.KEEP_S * FRAMES_PER_S)
+        self._db = np.full(n, -120.0)
+        self._t = np.full(n, -np.inf)
+        self._i = 0
+        self._rest = np.zeros(0, np.float32)
+        self._rest_t = 0.0
+
+    def add(self, samples: np.ndarray, t0: float) -> None:
+        step = RATE // FRAMES_PER_S
+        if self._rest.size and abs(self._rest_t + self._rest.size / RATE - t0) < 1e-3:
+            x, t0 = np.concatenate([self._rest, samples.astype(np.float32)]), self._rest_t
+        else:
+            x = samples.astype(np.float32)
+        n = len(x) // step
+        frames = x[: n * step].reshape(n, step)
+        db = 10 * np.log10(np.mean(frames * frames, axis=1) / 32768.0 ** 2 + 1e-12)
+        for k in range(n):
+            self._db[self._i] = db[k]
+            self._t[self._i] = t0 + k * step / RATE
+            self._i = (self._i + 1) % len(self._db)
+        self._rest, self._rest_t = x[n * step:], t0 + n * step / RATE
+
+    def between(self, t0: float, t1: float) -> np.ndarray:
+        """Frame levels (dB) of frames starting in [t0, t1), in time order."""
+        order = np.argsort(self._t)
+        t, db = self._t[order], self._db[order]
+        return db[(t >= t0) & (t < t1)]
+
+    def floor(self, before: float, span: float = 6.0) -> float:
+        """The background level: the 10th percentile of frame levels in the ``span`` s before ``before``."""
+        levels = self.between(before - span, before)
+        return float(np.percentile(levels, 10)) if levels.size else -120.0
+
+
+class Spotter:
+    """Keyword spotting over runs of 16 kHz mono int16 audio stamped with capture times.
+
+    ``feed`` takes contiguous samples; after ``gap()`` (samples were lost) a new
+    utterance starts, so a phrase never spans a gap. After a phrase is heard the search starts
+    afresh, so one utterance is one command.
+    """
+
+    def __init__(self, phrases: Mapping[str, Action] | None = None, sensitivity: float = DEFAULT_SENSITIVITY,
+                 exponents: Mapping[str, float] | None = None) -> None:
+        """``exponents`` (phrase -> -log10 threshold) overrides the formula (the tuning benchmark uses it).
+
+        Raises ValueError for bad phrases or sensitivity, VoiceUnavailable without pocketsphinx.
+        """
+        if not 0.0 <= sensitivity <= 1.0:
+            raise ValueError(f"sensitivity must be 0..1, got {sensitivity}")
+        self.phrases: dict[str, Action] = {normalize_phrase(p): a for p, a in
+                                           (phrases if phrases is not None else DEFAULT_PHRASES).items()}
+        hmm, dictionary = model_paths()
+        phones = check_phrases(self.phrases, dictionary)
+        self.exponents = {p: (exponents[p] if exponents and p in exponents
+                              else threshold_exponent(len(ph), sensitivity)) for p, ph in phones.items()}
+        from pocketsphinx import Decoder
+
+        with tempfile.TemporaryDirectory(prefix="audioguide-kws-") as tmp:
+            words = pronunciations({w for p in self.phrases for w in p.split()}, dictionary)
+            small = Path(tmp) / "words.dict"
+            small.write_text("".join(f"{w}{'' if i == 0 else f'({i + 1})'} {' '.join(ph)}\n"
+                                     for w, prons in sorted(words.items()) for i, ph in enumerate(prons)))
+            kws = Path(tmp) / "phrases.kws"
+            kws.write_text("".join(f"{p} /1e-{e:.1f}/\n" for p, e in self.exponents.items()))
+            # cmn live: the cepstral mean adapts as audio comes (the default, batch, needs whole utterances).
+            self._decoder = Decoder(hmm=hmm, dict=str(small), kws=str(kws), samprate=RATE, cmn="live",
+                                    loglevel="FATAL")
+        self.loudness = Loudness()
+        self._in_utterance = False
+        self._utt_t0 = 0.0  # capture time of the utterance's first sample
+        self._fed = 0  # samples fed in this utterance
+
+    def features(self, heard: Heard) -> dict[str, float]:
+        """Levels around a heard phrase, in dB above the background (for verification)."""
+        floor = self.loudness.floor(heard.start)
+        before = self.loudness.between(heard.start - 0.6, heard.start)
+        windows = np.convolve(before, np.ones(10) / 10, mode="valid") if before.size >= 10 else before
+        after = self.loudness.between(heard.end + 0.03, heard.at)
+        inside = self.loudness.between(heard.start, heard.end)
+        return {"floor": floor, "pre": float(windows.min()) - floor if windows.size else 0.0,
+                "post": float(after.mean()) - floor if after.size else 0.0, "post_n": int(after.size),
+                "peak": float(np.percentile(inside, 90)) - floor if inside.size else 0.0,
+                "dur": heard.end - heard.start}
+
+    def gap(self) -> None:
+        """The audio stops being contiguous here: end the utterance (nothing spans it)."""
+        if self._in_utterance:
+            self._decoder.end_utt()
+            self._in_utterance = False
+
+    def feed(self, samples: np.ndarray, t0: float) -> list[Heard]:
+        """Feed ``samples`` whose first was captured at ``t0`` (monotonic s); the phrases heard.
+
+        Samples continue the previous ones unless ``gap()`` was called: only an
+        utterance's first ``t0`` places it in time (capture timestamps jitter).
+        """
+        if not self._in_utterance:
+            self._decoder.start_utt()
+            self._in_utterance = True
+            self._utt_t0, self._fed = t0, 0
+        t0 = self._utt_t0 + self._fed / RATE
+        self.loudness.add(samples, t0)
+        self._decoder.process_raw(samples.astype("<i2", copy=False).tobytes(), False, False)
+        self._fed += len(samples)
+        hyp = self._decoder.hyp()
+        if hyp is None:
+            return []
+        heard = []
+        for seg in self._decoder.seg():
+            phrase = normalize_phrase(seg.word)
+            if phrase in self.phrases:
+                heard.append(Heard(phrase, self.phrases[phrase], self._utt_t0 + seg.start_frame / FRAMES_PER_S,
+                                   self._utt_t0 + (seg.end_frame + 1) / FRAMES_PER_S,
+                                   self._utt_t0 + self._fed / RATE))
+        self.gap()  # one utterance, one command: start afresh
+        return heard[-1:]
+
+
+# -- the microphone ------------------------------------------------------------------------
+
+
+class Microphone:
+    """An ALSA capture device read in periods: 16 kHz mono int16 and the capture time of each period.
+
+    Why pyalsaaudio rather than an ``arecord`` child: both cost under 1% of a
+    core here; in-process, an absent or busy device is an exception at open
+    with ALSA's own message (one line for the user), an overrun is reported by
+    the read itself (so the clock can start again), and there is no second
+    process to stop on every way out.
+    """
+
+    def __init__(self, device: str = "default") -> None:
+        """Raises VoiceUnavailable (one line) if the device cannot be opened for capture."""
+        try:
+            import alsaaudio
+        except ImportError as error:
+            raise VoiceUnavailable(f"voice commands need pyalsaaudio ({error})") from None
+        from ...player import _libasound  # the house moves it to play/device.py
+
+        _libasound()  # ALSA's own stderr chatter off, as for playback: the user gets one line
+        self.device = device
+        try:
+            self._pcm = alsaaudio.PCM(alsaaudio.PCM_CAPTURE, alsaaudio.PCM_NORMAL, device=device, rate=RATE,
+                                      channels=1, format=alsaaudio.PCM_FORMAT_S16_LE, periodsize=PERIOD,
+                                      periods=8)
+        except alsaaudio.ALSAAudioError as error:
+            raise VoiceUnavailable(f"no microphone: ALSA cannot open {device!r} for capture ({error})") from None
+        self._restart()
+        rate = self._pcm.info().get("rate", RATE) if hasattr(self._pcm, "info") else RATE
+        if rate != RATE:
+            self._pcm.close()
+            raise VoiceUnavailable(f"no microphone: {device!r} records at {rate} Hz, not {RATE} Hz")
+
+    def read(self) -> tuple[np.ndarray, float] | None:
+        """One period of samples and the capture time of its first (monotonic s); None after an overrun.
+
+        The capture clock counts samples from an anchor: each read's return
+        time minus the samples delivered so far bounds the anchor from above
+        (a sample cannot be read before it was captured), and the smallest such
+        bound over the last ``ANCHOR_S`` seconds is taken. Read times alone
+        jitter by tens of ms (PulseAudio hands over audio in bursts); the
+        window follows the small drift between the sound card's clock and the
+        system's.
+        """
+        n, data = self._pcm.read()
+        now = time.monotonic()
+        if n <= 0:
+            self._restart()
+            return None  # overrun (-EPIPE): samples were lost; pyalsaaudio has restarted the stream
+        samples = np.frombuffer(data, dtype="<i2")[:n]
+        first = self._count
+        self._count += n
+        bound = now - self._count / RATE
+        while self._bounds and (self._bounds[-1][1] >= bound or now - self._bounds[0][0] > ANCHOR_S):
+            if self._bounds[-1][1] >= bound:
+                self._bounds.pop()
+            else:
+                self._bounds.popleft()
+        self._bounds.append((now, bound))
+        return samples, self._bounds[0][1] + first / RATE
+
+    def _restart(self) -> None:
+        self._count = 0
+        self._bounds: deque[tuple[float, float]] = deque()  # (read time, anchor bound), bounds increasing
+
+    def close(self) -> None:
+        self._pcm.close()
+
+
+# -- putting it together ----------------------------------------------------------------------
+
+
+class Listener:
+    """A thread: microphone -> gate -> spotter -> ``Command(action, "voice")`` on the queue.
+
+    ``on_heard`` (optional) is called with each ``Heard`` as well, on the
+    listener's thread (the benchmark's log; the player uses the queue only).
+    """
+
+    def __init__(self, commands: Commands, gate: SoundGate, phrases: Mapping[str, Action] | None = None,
+                 sensitivity: float = DEFAULT_SENSITIVITY, device: str = "default",
+                 on_heard: Callable[[Heard], None] | None = None,
+                 microphone: Callable[[str], Microphone] = Microphone) -> None:
+        self.commands = commands
+        self.gate = gate
+        self.phrases = dict(phrases if phrases is not None else DEFAULT_PHRASES)
+        self.sensitivity = sensitivity
+        self.device = device
+        self.on_heard = on_heard
+        self._open_microphone = microphone
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        """What ended the thread early (a device unplugged), if anything."""
+        self.heard: deque[Heard] = deque(maxlen=50)
+
+    def start(self) -> Listener:
+        """Open the microphone and the recognizer, then listen on a thread.
+
+        Raises VoiceUnavailable with one line when either cannot start.
+        """
+        try:
+            spotter = Spotter(self.phrases, self.sensitivity)
+        except ValueError as error:
+            raise VoiceUnavailable(f"voice commands: {error}") from None
+        microphone = self._open_microphone(self.device)
+        self._thread = threading.Thread(target=self._run, args=(microphone, spotter), name="audioguide-voice",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop listening and close the microphone (waits for the current period: 32 ms)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(1.0)
+
+    def _run(self, microphone: Microphone, spotter: Spotter) -> None:
+        try:
+            while not self._stop.is_set():
+                got = microphone.read()
+                if got is None:
+                    spotter.gap()
+                    continue
+                for heard in spotter.feed(*got):
+                    # The gate decides on the phrase itself: spoken while the guide
+                    # was sounding (or in its tail), it is the guide, or drowned by it.
+                    if self.gate.quiet(heard.start, heard.end):
+                        self.heard.append(heard)
+                        if self.on_heard is not None:
+                            self.on_heard(heard)
+                        self.commands.put(Command(heard.action, "voice"))
+        except Exception as error:  # a device unplugged mid-session: voice stops, play goes on
+            self.error = error
+        finally:
+            microphone.close()
+
+
+def describe(phrases: Mapping[str, Action]) -> str:
+    """The phrases as the guide announces them: ``"pause now", "carry on" or "next step"``."""
+    quoted = [f'"{p}"' for p in phrases]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def default_config_dir() -> Path:
+    """Where the user's control files live: ``$XDG_CONFIG_HOME/audioguide`` (platformdirs)."""
+    from platformdirs import user_config_dir
+
+    return Path(os.environ.get("AUDIOGUIDE_CONFIG_DIR") or user_config_dir("audioguide"))

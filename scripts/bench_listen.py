@@ -1,0 +1,324 @@
+"""Voice commands benchmark (``scripts/bench --listen``): how well `audioguide play --listen` hears.
+
+Figures, on test audio made by scripts/listen_audio.py (seeded, offline):
+
+* detection: command phrases said by simulated people (Piper's voice
+  pitch- and tempo-shifted, espeak-ng voices) in simulated rooms, at random
+  onsets within the guide's pauses, with the guide's session around them;
+  heard as the right command = detected. Goal >= 95%.
+* false triggers per hour of the guide's own narration and chimes heard
+  through a room, nobody speaking; with the gate on (the player tells the
+  listener when it sounds) and off (the recognizer alone). Goal <= 1 per hour.
+* response: from the end of a phrase to its command, offline (recognizer
+  alone) and live (``--live``: the real microphone path through PulseAudio
+  while `audioguide play` synthesizes a cold session: see bench_live.py).
+* CPU of the recognizer per second of audio.
+
+The recognizer is the product's own ``Spotter`` fed in the microphone's
+periods on a simulated clock, and the gate the product's ``SoundGate`` fed
+with the sounding intervals of the exported session, as the player feeds it.
+Tuning (``--tune``) runs the tuning set at several thresholds in one pass and
+prints the threshold formula's constants it picks; the report set (different
+speakers, rooms, seeds and narration variants) then measures the constants
+that ship.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import listen_audio as la  # noqa: E402
+
+from audioguide.play.gate import SoundGate, sounding_runs  # noqa: E402
+from audioguide.play.inputs import voice  # noqa: E402
+
+RATE = la.RATE
+PERIOD = voice.PERIOD
+#: Export variants of the default routine whose narration makes the false-trigger hour.
+NARRATION = {
+    "tune": [[], ["--position", "floor"]],
+    "report": [["--pace", "slow"], ["--pace", "fast"], ["--first-foot", "left"], [],
+               ["--position", "floor", "--pace", "0.9"]],
+}
+#: Simulated output latency: the guide is heard this much after the player says it sounds (s).
+OUT_LATENCY = (0.02, 0.2)
+
+
+@dataclass
+class Session:
+    """The guide's exported session at RATE, when it sounds, and its pauses (seconds)."""
+
+    audio: np.ndarray  # float32, full scale 1.0
+    runs: list[tuple[float, float]]
+    pauses: list[tuple[float, float]]
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio) / RATE
+
+
+def export_session(work: Path, engine: str, args: list[str], audioguide: str, env: dict) -> Session:
+    name = "session" + "".join(a.strip("-").replace(".", "") for a in args)
+    out = work / f"{name}.wav"
+    if not out.exists():
+        subprocess.run([audioguide, "export", "--engine", engine, *args, "-o", str(out)], env=env, check=True,
+                       capture_output=True)
+    with wave.open(str(out)) as w:
+        rate = w.getframerate()
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    runs = [(a / rate, b / rate) for a, b in sounding_runs(samples, rate)]
+    pauses = [(e, s) for (_, e), (s, _) in zip(runs, runs[1:]) if s - e >= 1.5]
+    return Session(la.to_rate(samples, rate) / 32768, runs, pauses)
+
+
+def feed_stream(spotter: voice.Spotter, mic: np.ndarray, t0: float) -> list[voice.Heard]:
+    """Feed ``mic`` (int16) in microphone periods starting at time ``t0``; every phrase heard."""
+    heard = []
+    spotter.gap()
+    for i in range(0, len(mic) - PERIOD + 1, PERIOD):
+        heard += spotter.feed(mic[i:i + PERIOD], t0 + i / RATE)
+    spotter.gap()
+    return heard
+
+
+def gate_for(session: Session, tail: float | None = None) -> SoundGate:
+    gate = SoundGate(clock=lambda: 0.0, **({} if tail is None else {"tail_s": tail}))
+    for start, end in session.runs:
+        gate.sounding(start, end)
+    return gate
+
+
+# -- detection trials --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trial:
+    phrase: str
+    speaker: la.Speaker
+    room_seed: int
+    pause: tuple[float, float]
+    onset: float
+    duration: float
+    out_latency: float
+
+
+def make_trials(pool: str, n: int, seed: int, session: Session, phrases: list[str]) -> tuple[list[Trial], dict]:
+    rng = np.random.default_rng(seed)
+    people = la.speakers(pool, n, seed)
+    speech: dict[int, np.ndarray] = {}
+    trials = []
+    usable = [p for p in session.pauses if p[1] - p[0] >= 2.0]
+    for i in range(n):
+        phrase = phrases[i % len(phrases)]
+        audio = la.say(phrase, people[i])
+        speech[i] = audio
+        duration = len(audio) / RATE
+        pause = usable[int(rng.integers(len(usable)))]
+        # A random onset anywhere the whole phrase fits inside the pause.
+        onset = float(rng.uniform(pause[0], pause[1] - duration))
+        trials.append(Trial(phrase, people[i], seed * 1000 + i, pause, onset, duration,
+                            float(rng.uniform(*OUT_LATENCY))))
+    return trials, speech
+
+
+def trial_mic(trial: Trial, speech: np.ndarray, session: Session) -> tuple[np.ndarray, float]:
+    """The microphone around one trial: (int16 samples, time of the first)."""
+    room = la.room(trial.room_seed)
+    a = max(0.0, trial.pause[0] - 4.0)
+    b = min(session.seconds, trial.pause[1] + 1.5)
+    lag = int(trial.out_latency * RATE)
+    i, j = int(a * RATE), int(b * RATE)
+    guide = session.audio[max(0, i - lag - len(room.guide_ir)): j - lag]
+    heard = la.reverb(room.guide_ir, guide)[: len(guide)][-(j - i):] * _guide_scale(room, session)
+    mic = la.background(room, j - i, i)
+    mic[len(mic) - len(heard):] += heard
+    user = la.through(room.user_ir, speech, room.user_dbfs)
+    k = int((trial.onset - a) * RATE)
+    mic[k:k + len(user)] += user[: len(mic) - k]
+    return la.to_int16(mic), a
+
+
+def _guide_scale(room: la.Room, session: Session) -> float:
+    """Gain putting the session's loudest moment at the room's guide level (IR energy ~ 1)."""
+    return 10 ** (room.guide_dbfs / 20) / max(1e-9, float(np.abs(session.audio).max()))
+
+
+def judge(trial: Trial, heard: list[voice.Heard], actions: dict[str, str]) -> tuple[str, voice.Heard | None]:
+    """'hit', 'wrong' (another command) or 'miss', and the matching Heard."""
+    end = trial.onset + trial.duration
+    near = [h for h in heard if h.end >= trial.onset - 0.3 and h.start <= end + 0.3]
+    for h in near:
+        if h.action == actions[trial.phrase]:
+            return "hit", h
+    return ("wrong", near[0]) if near else ("miss", None)
+
+
+# -- false triggers on the guide's narration ------------------------------------------------------
+
+
+def narration_mic(session: Session, room_seed: int, out_latency: float) -> np.ndarray:
+    room = la.room(room_seed)
+    lag = int(out_latency * RATE)
+    guide = np.concatenate([np.zeros(lag, np.float32), session.audio])[: len(session.audio)]
+    mic = la.background(room, len(guide)) + la.reverb(room.guide_ir, guide)[: len(guide)] * _guide_scale(room, session)
+    return la.to_int16(mic)
+
+
+def false_triggers(spotter: voice.Spotter, sessions: list[Session], seed: int, tail: float | None = None) -> dict:
+    """Phrases heard in the narration: per hour with the gate off and on."""
+    rng = np.random.default_rng(seed)
+    off, on, seconds, cpu = [], [], 0.0, 0.0
+    for k, session in enumerate(sessions):
+        mic = narration_mic(session, seed * 100 + k, float(rng.uniform(*OUT_LATENCY)))
+        c0 = time.process_time()
+        heard = feed_stream(spotter, mic, 0.0)
+        cpu += time.process_time() - c0
+        gate = gate_for(session, tail)
+        off += [(k, h) for h in heard]
+        on += [(k, h) for h in heard if gate.quiet(h.start, h.end)]
+        seconds += session.seconds
+    hours = seconds / 3600
+    return {"hours": hours, "gate_off": len(off) / hours, "gate_on": len(on) / hours,
+            "cpu_per_audio_s": cpu / seconds,
+            "off_examples": [f"session {k} at {h.start:.1f} s: {h.phrase!r}" for k, h in off[:12]],
+            "on_examples": [f"session {k} at {h.start:.1f} s: {h.phrase!r}" for k, h in on[:12]]}
+
+
+def detection(spotter: voice.Spotter, trials: list[Trial], speech: dict, session: Session,
+              tail: float | None = None) -> dict:
+    gate = gate_for(session, tail)
+    actions = spotter.phrases
+    results = {"hit": 0, "wrong": 0, "miss": 0}
+    by_engine: dict[str, list[int]] = {}
+    latencies, failures, extra = [], [], 0
+    for i, trial in enumerate(trials):
+        mic, t0 = trial_mic(trial, speech[i], session)
+        heard = [h for h in feed_stream(spotter, mic, t0) if gate.quiet(h.start, h.end)]
+        verdict, h = judge(trial, heard, actions)
+        results[verdict] += 1
+        by_engine.setdefault(trial.speaker.engine, []).append(verdict == "hit")
+        extra += sum(1 for x in heard if x is not h)
+        if h is not None and verdict == "hit":
+            latencies.append(h.at - (trial.onset + trial.duration))
+        else:
+            failures.append(f"{trial.phrase!r} by {trial.speaker.label()} at {trial.onset - trial.pause[0]:.2f} s "
+                            f"into a {trial.pause[1] - trial.pause[0]:.1f} s pause: {verdict}"
+                            + (f" ({h.phrase!r})" if h is not None else ""))
+    n = len(trials)
+    return {"trials": n, "detected": results["hit"] / n, **{k: v for k, v in results.items()},
+            "by_engine": {e: f"{sum(v)}/{len(v)}" for e, v in by_engine.items()},
+            "other_triggers_in_trials": extra,
+            "response_median_s": float(np.median(latencies)) if latencies else None,
+            "response_p95_s": float(np.percentile(latencies, 95)) if latencies else None,
+            "failures": failures}
+
+
+def build(work: Path, pool: str, engine: str, audioguide: str, env: dict, n_trials: int, seed: int,
+          phrases: list[str] | None = None):
+    sessions = [export_session(work, engine, args, audioguide, env) for args in NARRATION[pool]]
+    phrases = phrases or list(voice.DEFAULT_PHRASES)
+    trials, speech = make_trials(pool, n_trials, seed, sessions[0], phrases)
+    return sessions, trials, speech
+
+
+def report(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 150) -> dict:
+    """The report set with the shipped thresholds: the figures."""
+    sessions, trials, speech = build(work, "report", engine, audioguide, env, n_trials, seed=2)
+    spotter = voice.Spotter()
+    out = {"detection": detection(spotter, trials, speech, sessions[0]),
+           "false_triggers": false_triggers(spotter, sessions, seed=5)}
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(report(Path(sys.argv[1]), "piper", sys.argv[2], {}), indent=1))
+
+
+# -- tuning ----------------------------------------------------------------------------------------
+
+
+class LevelSpotter:
+    """Every phrase at several thresholds in one decoder: each level's phrase is spelled with
+    its own copies of the words (same phones), so a detection names its level. Nothing is
+    reset after a detection (each level must see the whole stream); a level's repeated
+    detection of one phrase within a second counts once."""
+
+    def __init__(self, exponents: dict[str, list[float]]) -> None:
+        import tempfile
+
+        from pocketsphinx import Decoder
+
+        hmm, dictionary = voice.model_paths()
+        words = voice.pronunciations({w for p in exponents for w in p.split()}, dictionary)
+        self.levels = exponents
+        self.phrases = dict(voice.DEFAULT_PHRASES)
+        with tempfile.TemporaryDirectory() as tmp:
+            lines, kws = [], []
+            for p, exps in exponents.items():
+                for k, e in enumerate(exps):
+                    for w in p.split():
+                        lines.append(f"{w}_{k} {' '.join(words[w][0])}\n")
+                    kws.append(f"{' '.join(f'{w}_{k}' for w in p.split())} /1e-{e:.1f}/\n")
+            Path(tmp, "d").write_text("".join(sorted(set(lines))))
+            Path(tmp, "k").write_text("".join(kws))
+            self.decoder = Decoder(hmm=hmm, dict=str(Path(tmp, "d")), kws=str(Path(tmp, "k")), samprate=RATE,
+                                   cmn="live", loglevel="FATAL")
+
+    def run(self, mic: np.ndarray, t0: float) -> list[tuple[str, int, float, float]]:
+        """(phrase, level, start, end) of every detection in ``mic``."""
+        d = self.decoder
+        d.start_utt()
+        found: dict[tuple[str, int, int], tuple[str, int, float, float]] = {}
+        for i in range(0, len(mic) - PERIOD + 1, PERIOD):
+            d.process_raw(mic[i:i + PERIOD].tobytes(), False, False)
+        d.end_utt()
+        for seg in d.seg() or []:
+            parts = seg.word.split()
+            if not parts or "_" not in parts[0]:
+                continue
+            level = int(parts[0].rsplit("_", 1)[1])
+            phrase = " ".join(w.rsplit("_", 1)[0] for w in parts)
+            start, end = t0 + seg.start_frame / 100, t0 + (seg.end_frame + 1) / 100
+            found.setdefault((phrase, level, int(end)), (phrase, level, start, end))
+        return list(found.values())
+
+
+def tune(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 120,
+         grid: tuple[float, ...] = tuple(range(0, 61, 4)), phrases: list[str] | None = None) -> dict:
+    """Per phrase and threshold exponent: detection on the tuning set, false triggers (gate off) per hour."""
+    phrases = phrases or list(voice.DEFAULT_PHRASES)
+    sessions, trials, speech = build(work, "tune", engine, audioguide, env, n_trials, seed=1, phrases=phrases)
+    spotter = LevelSpotter({p: list(grid) for p in phrases})
+    hits = {p: np.zeros(len(grid)) for p in phrases}
+    counts = {p: 0 for p in phrases}
+    wrong = {p: np.zeros(len(grid)) for p in phrases}
+    for i, trial in enumerate(trials):
+        mic, t0 = trial_mic(trial, speech[i], sessions[0])
+        found = spotter.run(mic, t0)
+        counts[trial.phrase] += 1
+        end = trial.onset + trial.duration
+        near = {(phrase, level) for phrase, level, start, stop in found
+                if stop >= trial.onset - 0.3 and start <= end + 0.3}
+        for phrase, level in near:
+            (hits if phrase == trial.phrase else wrong)[phrase][level] += 1
+    fa = {p: np.zeros(len(grid)) for p in phrases}
+    hours = 0.0
+    for k, session in enumerate(sessions):
+        mic = narration_mic(session, 900 + k, 0.1)
+        for phrase, level, _, _ in spotter.run(mic, 0.0):
+            fa[phrase][level] += 1
+        hours += session.seconds / 3600
+    table = {}
+    for p in phrases:
+        table[p] = [{"exp": e, "detect": hits[p][k] / max(1, counts[p]), "wrong": int(wrong[p][k]),
+                     "fa_per_h_gate_off": fa[p][k] / hours} for k, e in enumerate(grid)]
+    return {"hours": hours, "trials": counts, "table": table}

@@ -1,0 +1,68 @@
+"""The sound gate: when the guide sounds, from the samples the player sends, on the monotonic clock."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audioguide.play.gate import LEAD_S, TAIL_S, SoundGate, sounding_runs
+
+RATE = 1000  # one sample per ms keeps the arithmetic readable
+
+
+def buffer(*spans: tuple[int, int], length: int) -> np.ndarray:
+    samples = np.zeros(length, np.int16)
+    for a, b in spans:
+        samples[a:b] = 100
+    return samples
+
+
+def test_sounding_runs_are_the_non_silent_stretches_with_short_gaps_merged():
+    samples = buffer((100, 300), (400, 500), (1000, 1200), length=2000)
+    assert sounding_runs(samples, RATE, min_gap_s=0.25) == [(100, 500), (1000, 1200)]
+    assert sounding_runs(samples, RATE, min_gap_s=0.05) == [(100, 300), (400, 500), (1000, 1200)]
+    assert sounding_runs(np.zeros(500, np.int16), RATE) == []
+    # a single non-zero sample at the very end is sound too
+    assert sounding_runs(buffer((499, 500), length=500), RATE) == [(499, 500)]
+
+
+def test_quiet_is_false_while_sounding_and_within_the_tail():
+    gate = SoundGate(clock=lambda: 0.0)
+    gate.played(buffer((1000, 2000), length=5000), RATE, t0=10.0)  # sounds 11.0 .. 12.0
+    assert gate.quiet(9.0, 10.9 - LEAD_S)
+    assert not gate.quiet(10.0, 11.0)
+    assert not gate.quiet(11.5, 11.6)
+    assert not gate.quiet(12.0 + TAIL_S - 0.01, 13.0)  # still ringing
+    assert gate.quiet(12.0 + TAIL_S + 0.01, 13.0)
+    assert gate.quiet_since() == 12.0 + TAIL_S
+
+
+def test_stopping_early_cuts_what_was_still_to_come():
+    gate = SoundGate(clock=lambda: 0.0)
+    gate.played(buffer((0, 3000), (4000, 5000), length=5000), RATE, t0=0.0)
+    gate.stopped(1.0)  # paused a second in
+    assert not gate.quiet(0.5, 1.0)
+    assert gate.quiet(1.0 + TAIL_S + 0.01, 6.0)  # the rest never played
+
+
+def test_a_new_buffer_replaces_the_future_of_the_old_one():
+    gate = SoundGate(clock=lambda: 0.0)
+    gate.played(buffer((0, 5000), length=5000), RATE, t0=0.0)
+    gate.played(buffer((3000, 3500), length=4000), RATE, t0=2.0)  # a jump at 2.0 s: silent until 5.0
+    assert not gate.quiet(1.0, 1.5)
+    assert gate.quiet(2.0 + TAIL_S + 0.01, 4.9 - LEAD_S)
+    assert not gate.quiet(5.0, 5.2)
+
+
+def test_a_disabled_gate_is_always_quiet():
+    gate = SoundGate(clock=lambda: 0.0, enabled=False)
+    gate.sounding(0.0, 10.0)
+    assert gate.quiet(1.0, 2.0)
+
+
+def test_old_intervals_are_forgotten():
+    now = [0.0]
+    gate = SoundGate(clock=lambda: now[0])
+    for k in range(100):
+        now[0] = float(k)
+        gate.sounding(k, k + 0.5)
+    assert len(gate._starts) <= 32  # KEEP_S = 30 s of history, not the whole session

