@@ -26,3 +26,27 @@ def pulse(tmp_path_factory):
         pytest.fail(f"PulseAudio for the real capture path: {missing}")
     with PulseAudio(tmp_path_factory.mktemp("pulse")) as daemon:
         yield daemon
+
+
+@pytest.fixture(scope="session")
+def session_bus():
+    """A private D-Bus session daemon (Debian `dbus`), shared by the MPRIS tests; its address.
+
+    Started with --fork and stopped by the pid it prints."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+
+    if shutil.which("dbus-daemon") is None:
+        pytest.fail("dbus-daemon is not installed (scripts/setup installs the Debian package dbus)")
+    started = subprocess.run(["dbus-daemon", "--session", "--fork", "--nopidfile", "--print-address=1",
+                              "--print-pid=1"], capture_output=True, text=True, check=True, timeout=20)
+    address, pid = started.stdout.split()
+    try:
+        yield address
+    finally:
+        try:
+            os.kill(int(pid), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
