@@ -215,6 +215,13 @@ def play_session(
     stdin: TextIO | None = None,
     stderr: TextIO | None = None,
     progress: ProgressFn | None = None,
+    keys: str | Path | None = None,
+    any_key: bool = False,
+    listen: bool = False,
+    mic: str | None = None,
+    phrases: str | Path | None = None,
+    sensitivity: float | None = None,
+    media_keys: bool = True,
 ) -> Literal["finished", "stopped"]:
     """Play the session live through the sound card until its end or a quit.
 
@@ -223,8 +230,15 @@ def play_session(
     are checked before any synthesis (``UnknownEngineError``, exit 2;
     ``PlaybackError``, exit 1). ``commands`` is the queue input sources post
     ``play.Command`` values to; keys are read from ``stdin`` when it is a
-    terminal, with ``keymap`` (default: the README's keys). The status goes to
-    ``stderr``. See ``play.play`` for the rest.
+    terminal, with ``keymap`` if given, else the keys file ``keys`` (default:
+    keys.yaml in the user's config directory, if there is one) and ``any_key``
+    (every key pauses and resumes). ``listen`` turns voice commands on: the
+    phrases and sensitivity of voice.yaml (or the file ``phrases``), on
+    ``mic`` (ALSA's default capture device if None); ``sensitivity`` 0..1
+    overrides the file. A bad control file or value is ``ControlsError`` (exit
+    2), raised before anything is synthesized. ``media_keys`` publishes the
+    session on the D-Bus session bus (MPRIS). The status goes to ``stderr``.
+    See ``play.play`` for the rest.
     """
     from .play import run as play
     from .synth import make_synthesizer
@@ -237,11 +251,13 @@ def play_session(
         except ValueError as exc:
             raise SettingsError(f"--start-at {start_at}: {exc}") from None
     bed = load_bed(settings)  # a bad bed file: one line (exit 2) before anything else
+    key_map = play.KeyMap(dict(keymap), None) if keymap is not None else play.load_keys(keys, any_key)
+    listening = play.load_voice(phrases, sensitivity, mic) if listen or mic or phrases or sensitivity is not None \
+        else None
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)  # unknown: exit 2
     play.check_device()  # before any synthesis: no sound card should cost nothing
-    return play.play(routine, settings, synth, start_chapter=chapter, commands=commands, bed=bed,
-                     keymap=keymap if keymap is not None else play.DEFAULT_KEYS,
-                     stdin=stdin, stderr=stderr, progress=progress)
+    return play.play(routine, settings, synth, start_chapter=chapter, commands=commands, bed=bed, keymap=key_map,
+                     stdin=stdin, stderr=stderr, progress=progress, voice=listening, media_keys=media_keys)
 
 
 def load_bed(settings: Settings) -> BedSound | None:

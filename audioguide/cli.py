@@ -342,7 +342,19 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
 @click.option("--start-at", "start_at", metavar="CHAPTER",
               help="Start at this chapter: its number (1 is the first), its title (any case), or words "
                    "from its title (\"left foot\": the first of the chapters in a row that match).")
-def play(engine: str, voice: str | None, start_at: str | None, **session_args: Any) -> None:
+@click.option("--any-key", "any_key", is_flag=True, help="Every key pauses and resumes (a big target; Ctrl-C quits).")
+@click.option("--keys", "keys_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="What each key does (default: keys.yaml in the config directory, if there is one).")
+@click.option("--listen", is_flag=True, help="Voice commands: listen on the microphone for the phrases.")
+@click.option("--mic", metavar="DEVICE", help="The ALSA capture device to listen on (default: ALSA's default; "
+                                              "implies --listen).")
+@click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Voice phrases and sensitivity (default: voice.yaml in the config directory; implies --listen).")
+@click.option("--sensitivity", type=float, metavar="0..1",
+              help="How readily a phrase is heard: 0 fewest false triggers, 1 catches the most (default 0.5; "
+                   "implies --listen).")
+def play(engine: str, voice: str | None, start_at: str | None, any_key: bool, keys_file: str | None, listen: bool,
+         mic: str | None, phrases_file: str | None, sensitivity: float | None, **session_args: Any) -> None:
     """Play the session live: speech, exact pauses and chimes, starting within about a second.
 
     \b
@@ -350,7 +362,10 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
       space  pause / resume where it stopped     r      repeat the last instruction
       n      next step                            + / -  volume up / down (3 dB)
       b      back to the start of this step       q      quit
-             (twice within 2 s: the previous step)
+             (twice within 2 s: the previous step)  any other key: go on
+    Media keys and headset buttons work through MPRIS (the D-Bus session bus).
+    With --listen, say "pause now", "carry on", "next step", "go back",
+    "say again" or "stop the guide" in the guide's pauses.
     Later lines are spoken in the background while earlier ones play. With
     --length every line is prepared first (fitting needs all of their lengths).
     The sound is exactly what `audioguide export` writes for the same options.
@@ -372,7 +387,8 @@ def play(engine: str, voice: str | None, start_at: str | None, **session_args: A
             handlers[signal.SIGTSTP] = signal.signal(
                 signal.SIGTSTP, lambda *_: commands.put(ag.Command("suspend", "signal")))
         ag.play_session(routine, settings, engine=engine, voice=voice, start_at=start_at, commands=commands,
-                        progress=bars)
+                        progress=bars, keys=keys_file, any_key=any_key, listen=listen, mic=mic,
+                        phrases=phrases_file, sensitivity=sensitivity)
     finally:
         bars.close()
         for sig, old in handlers.items():

@@ -82,3 +82,7 @@ class Cancelled(AudioguideError):
     """The caller asked long work (an export) to stop through its cancel token."""
 
     exit_code = 130
+
+
+class ControlsError(BadInputError):
+    """A control file (keys.yaml, voice.yaml) or a control flag (--sensitivity) is wrong."""

@@ -250,7 +250,8 @@ class LevelSpotter:
     """Every phrase at several thresholds in one decoder: each level's phrase is spelled with
     its own copies of the words (same phones), so a detection names its level. Nothing is
     reset after a detection (each level must see the whole stream); a level's repeated
-    detection of one phrase within a second counts once."""
+    detection of one phrase within a second counts once. The product's loudness check
+    (``voice.MIN_LEVEL_DB``) applies to every detection."""
 
     def __init__(self, exponents: dict[str, list[float]]) -> None:
         import tempfile
@@ -260,7 +261,6 @@ class LevelSpotter:
         hmm, dictionary = voice.model_paths()
         words = voice.pronunciations({w for p in exponents for w in p.split()}, dictionary)
         self.levels = exponents
-        self.phrases = dict(voice.DEFAULT_PHRASES)
         with tempfile.TemporaryDirectory() as tmp:
             lines, kws = [], []
             for p, exps in exponents.items():
@@ -274,13 +274,15 @@ class LevelSpotter:
                                    cmn="live", loglevel="FATAL")
 
     def run(self, mic: np.ndarray, t0: float) -> list[tuple[str, int, float, float]]:
-        """(phrase, level, start, end) of every detection in ``mic``."""
+        """(phrase, level, start, end) of every detection in ``mic`` loud enough to count."""
         d = self.decoder
+        loudness = voice.Loudness(keep_s=len(mic) / RATE + 10)
         d.start_utt()
-        found: dict[tuple[str, int, int], tuple[str, int, float, float]] = {}
         for i in range(0, len(mic) - PERIOD + 1, PERIOD):
+            loudness.add(mic[i:i + PERIOD], t0 + i / RATE)
             d.process_raw(mic[i:i + PERIOD].tobytes(), False, False)
         d.end_utt()
+        found: dict[tuple[str, int, int], tuple[str, int, float, float]] = {}
         for seg in d.seg() or []:
             parts = seg.word.split()
             if not parts or "_" not in parts[0]:
@@ -288,37 +290,56 @@ class LevelSpotter:
             level = int(parts[0].rsplit("_", 1)[1])
             phrase = " ".join(w.rsplit("_", 1)[0] for w in parts)
             start, end = t0 + seg.start_frame / 100, t0 + (seg.end_frame + 1) / 100
+            inside = loudness.between(start, end)
+            if not inside.size or np.percentile(inside, 90) - loudness.floor(start) < voice.MIN_LEVEL_DB:
+                continue
             found.setdefault((phrase, level, int(end)), (phrase, level, start, end))
         return list(found.values())
 
 
-def tune(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 120,
-         grid: tuple[float, ...] = tuple(range(0, 61, 4)), phrases: list[str] | None = None) -> dict:
-    """Per phrase and threshold exponent: detection on the tuning set, false triggers (gate off) per hour."""
+def tune(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 180,
+         grid: tuple[float, ...] = tuple(range(10, 71, 4)), phrases: list[str] | None = None,
+         target: float = 0.97) -> dict:
+    """Per phrase and threshold exponent on the tuning set: detection, false triggers per hour
+    with the gate off and on; then the exponent each phrase ships with (the smallest that
+    detects ``target`` of its trials) and the formula's constants fitted to them."""
     phrases = phrases or list(voice.DEFAULT_PHRASES)
     sessions, trials, speech = build(work, "tune", engine, audioguide, env, n_trials, seed=1, phrases=phrases)
     spotter = LevelSpotter({p: list(grid) for p in phrases})
     hits = {p: np.zeros(len(grid)) for p in phrases}
+    ungated = {p: np.zeros(len(grid)) for p in phrases}
     counts = {p: 0 for p in phrases}
-    wrong = {p: np.zeros(len(grid)) for p in phrases}
+    gate = gate_for(sessions[0])
     for i, trial in enumerate(trials):
         mic, t0 = trial_mic(trial, speech[i], sessions[0])
-        found = spotter.run(mic, t0)
         counts[trial.phrase] += 1
         end = trial.onset + trial.duration
-        near = {(phrase, level) for phrase, level, start, stop in found
-                if stop >= trial.onset - 0.3 and start <= end + 0.3}
-        for phrase, level in near:
-            (hits if phrase == trial.phrase else wrong)[phrase][level] += 1
-    fa = {p: np.zeros(len(grid)) for p in phrases}
+        near = [(level, gate.quiet(start, stop)) for phrase, level, start, stop in spotter.run(mic, t0)
+                if phrase == trial.phrase and stop >= trial.onset - 0.3 and start <= end + 0.3]
+        for level in {level for level, quiet in near if quiet}:
+            hits[trial.phrase][level] += 1
+        for level in {level for level, _ in near}:
+            ungated[trial.phrase][level] += 1
+    fa_off = {p: np.zeros(len(grid)) for p in phrases}
+    fa_on = {p: np.zeros(len(grid)) for p in phrases}
     hours = 0.0
     for k, session in enumerate(sessions):
         mic = narration_mic(session, 900 + k, 0.1)
-        for phrase, level, _, _ in spotter.run(mic, 0.0):
-            fa[phrase][level] += 1
+        g = gate_for(session)
+        for phrase, level, start, stop in spotter.run(mic, 0.0):
+            fa_off[phrase][level] += 1
+            fa_on[phrase][level] += g.quiet(start, stop)
         hours += session.seconds / 3600
-    table = {}
+    table, chosen = {}, {}
     for p in phrases:
-        table[p] = [{"exp": e, "detect": hits[p][k] / max(1, counts[p]), "wrong": int(wrong[p][k]),
-                     "fa_per_h_gate_off": fa[p][k] / hours} for k, e in enumerate(grid)]
-    return {"hours": hours, "trials": counts, "table": table}
+        rows = [{"exp": e, "detect": hits[p][k] / max(1, counts[p]), "detect_gate_off": ungated[p][k] / max(1, counts[p]),
+                 "fa_off_per_h": fa_off[p][k] / hours,
+                 "fa_on_per_h": fa_on[p][k] / hours} for k, e in enumerate(grid)]
+        table[p] = rows
+        good = [r for r in rows if r["detect"] >= target]
+        chosen[p] = (good[0] if good else rows[-1])["exp"]
+    n = np.array([len(voice.check_phrases({p: "pause"})[p]) for p in phrases], float)
+    e = np.array([chosen[p] for p in phrases], float)
+    per_phone, base = np.polyfit(n, e, 1)
+    return {"hours": hours, "trials": counts, "table": table, "chosen": chosen,
+            "formula": {"base": float(base), "per_phone": float(per_phone)}}

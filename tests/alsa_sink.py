@@ -41,9 +41,12 @@ BYTES_PER_SECOND = 22050 * 2
 
 
 class AlsaSink:
-    def __init__(self, directory: Path, paced: bool = True, name: str = "sink") -> None:
+    def __init__(self, directory: Path, paced: bool = True, name: str = "sink", microphone: str | None = None) -> None:
+        """``microphone``: an ALSA PCM definition for the default device's capture side
+        (``{ type pulse device "mic.monitor" }``: tests/pulse.py's microphone); None: playback only."""
         self.dir = Path(directory)
         self.paced = paced
+        self.microphone = microphone
         self.fifo = self.dir / f"{name}.fifo"
         self.capture = self.dir / f"{name}.raw"
         self.log_path = self.dir / f"{name}.log.json"
@@ -60,14 +63,13 @@ class AlsaSink:
         self.dir.mkdir(parents=True, exist_ok=True)
         os.mkfifo(self.fifo)
         self.capture.write_bytes(b"")
-        self.conf.write_text(
-            "pcm.!default {\n"
-            "    type file\n"
-            '    slave.pcm "null"\n'
-            f'    file "{self.fifo}"\n'
-            '    format "raw"\n'
-            "}\n"
-        )
+        sink = f'type file slave.pcm "null" file "{self.fifo}" format "raw"'
+        if self.microphone is None:
+            self.conf.write_text(f"pcm.!default {{ {sink} }}\n")
+        else:  # playback into the file, capture from elsewhere
+            self.conf.write_text(f"pcm.audioguide_sink {{ {sink} }}\n"
+                                 f"pcm.!default {{ type asym playback.pcm \"audioguide_sink\" "
+                                 f"capture.pcm {self.microphone} }}\n")
         rate = ["--rate", str(BYTES_PER_SECOND)] if self.paced else ["--fast"]
         self._pacer = subprocess.Popen(
             [sys.executable, "-I", "-S", str(PACER), str(self.fifo), str(self.capture), str(self.log_path), *rate],

@@ -169,3 +169,23 @@ def test_shipped_chime_gains_match_a_fresh_measurement(kind):
     pcm = sounds.render(kind)
     x = pcm.astype(np.float64) * 10 ** (-_MEASURED_GAIN_DB[kind] / 20)
     assert level_gain_db(kind, x, SAMPLE_RATE) == pytest.approx(_MEASURED_GAIN_DB[kind], abs=0.01)
+
+
+def test_the_heard_earcon_is_short_soft_and_rising():
+    from audioguide.sounds import EARCON_MS, earcon
+
+    x = earcon("heard")
+    assert len(x) == ms_to_samples(EARCON_MS["heard"])
+    assert loudness(x) == pytest.approx(-27.0, abs=0.3)  # well under the voice and the chimes
+    assert x[0] == 0 and x[-1] == 0
+    second = ms_to_samples(80)
+    assert envelope(x[second - ms_to_samples(20): second + ms_to_samples(20)]).max() > 0  # two taps
+    with pytest.raises(MixError, match="unknown earcon 'bong'"):
+        earcon("bong")
+
+
+def test_shipped_earcon_gain_matches_a_fresh_measurement():
+    from audioguide.sounds import _MEASURED_GAIN_DB, earcon, level_gain_db
+
+    x = earcon("heard").astype(np.float64) * 10 ** (-_MEASURED_GAIN_DB["heard"] / 20)
+    assert level_gain_db("heard", x, SAMPLE_RATE) == pytest.approx(_MEASURED_GAIN_DB["heard"], abs=0.01)

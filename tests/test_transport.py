@@ -193,3 +193,70 @@ def test_a_failed_feed_ends_the_session_where_a_pending_step_cannot_be_reached()
 @pytest.mark.parametrize("action", ["toggle", "pause", "suspend", "next", "back", "repeat", "quit"])
 def test_every_command_that_moves_or_stops_playback_interrupts_the_device(action):
     assert Transport(session()).interrupts(Command(action), s(1500))
+
+
+# -- the go-ahead of a self-paced wait, and a spoken quit that asks first ----------------------------
+
+
+def ready_session() -> CueIndex:
+    """An instruction (1 s), a self-paced wait of at most 10 s, another instruction (1 s)."""
+    index = CueIndex()
+    for cue in (Say(text="Take your time.", duration_ms=1000, step=0),
+                Pause(start_ms=1000, duration_ms=10_000, step=0, self_paced=True),
+                Say(text="Good.", start_ms=11_000, duration_ms=1000, step=1)):
+        index.add(cue)
+    index.finish()
+    return index
+
+
+@pytest.mark.parametrize("action", ["go", "toggle"])
+def test_the_go_ahead_ends_a_self_paced_wait_at_once(action):
+    t = Transport(ready_session())
+    assert t.waiting_end(s(3000)) == s(11_000)
+    assert t.interrupts(Command(action), s(3000))
+    assert act(t, action, 3100, heard_ms=3000) == "going on at 0:11"
+    assert not t.paused and t.jumped
+    assert t.next() == Play(s(11_000), s(12_000))
+
+
+def test_outside_a_wait_the_go_ahead_only_resumes_and_toggle_pauses():
+    t = Transport(ready_session())
+    assert t.waiting_end(s(500)) is None and t.waiting_end(s(11_500)) is None
+    assert not t.interrupts(Command("go"), s(500))
+    assert act(t, "go", 500) == ""
+    assert act(t, "toggle", 500) == "paused at 0:00"
+    # Paused inside the wait, the go-ahead resumes where it paused (the wait goes on).
+    t2 = Transport(ready_session())
+    act(t2, "pause", 4000)
+    assert act(t2, "go", 4000) == "resumed at 0:04" and t2.position == s(4000)
+
+
+def test_nobody_answering_plays_the_whole_wait():
+    t = Transport(ready_session())
+    assert t.next() == Play(0, s(12_000))  # one buffer: the wait is the export's silence, whole
+
+
+def test_a_spoken_quit_pauses_and_asks_and_quits_only_when_said_again():
+    t = Transport(session())
+    voice_quit = Command("quit", "voice")
+    assert t.interrupts(voice_quit, s(500))
+    note = t.apply(voice_quit, s(500), 100.0)
+    assert note == "paused at 0:00; stop? say it again to stop"
+    assert t.paused and t.asking_quit and not t.quit
+    t.apply(voice_quit, s(500), 105.0)
+    assert t.quit
+
+
+def test_a_spoken_quit_can_be_taken_back_or_forgotten():
+    from audioguide.play.transport import CONFIRM_QUIT_S
+
+    t = Transport(session())
+    voice_quit = Command("quit", "voice")
+    t.apply(voice_quit, s(500), 100.0)
+    t.apply(Command("go", "voice"), s(500), 101.0)  # "carry on"
+    assert not t.paused and not t.quit
+    t.apply(voice_quit, s(600), 102.0)
+    t.apply(voice_quit, s(600), 102.0 + CONFIRM_QUIT_S + 1)  # too late: asks again
+    assert not t.quit and t.paused
+    t.apply(Command("quit", "keys"), s(600), 200.0)  # a key (or the media Stop) quits at once
+    assert t.quit

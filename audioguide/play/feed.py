@@ -13,14 +13,17 @@ spoken, and synthesis runs on ahead of playback through the whole session.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ..bed import BedTrack
 from ..compiler import stream_cues
 from ..errors import Cancelled
 from ..routine import Routine
 from ..settings import Settings
 from ..synth import Synthesizer
-from ..bed import BedTrack
 from .cues import CueIndex
 
 if TYPE_CHECKING:
@@ -34,10 +37,14 @@ class Feed:
     """Builds the exact cues of a session into ``cues`` on a daemon thread, speech synthesized ahead."""
 
     def __init__(self, routine: Routine, settings: Settings, synth: Synthesizer, texts: list[str],
-                 bed: BedTrack | None = None) -> None:
+                 bed: BedTrack | None = None, prompts: Sequence[str] = ()) -> None:
         self.routine, self.settings, self.synth = routine, settings, synth
         self.texts = texts
         """Every distinct spoken text, in order of first use (the estimated script's)."""
+        self.prompt_texts = list(prompts)
+        """Lines live play says that are not the session (voice commands' announcement), spoken first."""
+        self.prompts: dict[str, np.ndarray] = {}
+        """Each prompt, prepared like the session's speech, once spoken."""
         self.gain = 0.0
         self.speech: PreparedSpeech | None = None
         """text -> prepared segment (``pipeline.PreparedSpeech``), once the voice's gain is known."""
@@ -47,7 +54,7 @@ class Feed:
         self.thread = threading.Thread(target=self._run, name="audioguide-play-feed", daemon=True)
 
     def start(self) -> Feed:
-        self.speaker = self.synth.speak_ahead(self.texts, ahead=SPEAK_AHEAD)
+        self.speaker = self.synth.speak_ahead(self.prompt_texts + self.texts, ahead=SPEAK_AHEAD)
         self.thread.start()
         return self
 
@@ -56,9 +63,14 @@ class Feed:
             # Imported here, while the synthesis worker loads the engine and speaks
             # the first line; voice_gain is instant for the bundled voices (any
             # other voice speaks a reference passage once, then it is cached).
-            from .. import pipeline
+            from .. import mixer, pipeline
 
             self.gain = pipeline.voice_gain(self.synth)
+            for text in self.prompt_texts:  # spoken first: play says them before the session
+                spoken = next(self.speaker, None)
+                if spoken is None:  # the speaker was closed: the player left
+                    raise Cancelled("cancelled")
+                self.prompts[text] = mixer.prepare_speech(spoken, self.gain)
             self.speech = self.cues.speech = pipeline.PreparedSpeech(self.synth, self.gain)
             lengths = pipeline.Measure(self.speech, self.texts, cancel=self.stopped, speeches=self.speaker)
             for cue in stream_cues(self.routine, self.settings, lengths):

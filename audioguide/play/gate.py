@@ -30,7 +30,7 @@ import numpy as np
 #: Seconds the microphone is ignored before each sounding interval starts.
 LEAD_S = 0.05
 #: Seconds the microphone is ignored after each sounding interval ends.
-TAIL_S = 0.4
+TAIL_S = 0.25
 #: Silences shorter than this inside a buffer do not open the gate (between
 #: words, a chime's notes): seconds.
 MIN_GAP_S = 0.25
@@ -103,6 +103,14 @@ class SoundGate:
             # that starts after t1 + lead and every later one cannot touch [t0, t1].
             k = bisect.bisect_right(self._starts, t1 + self.lead_s)
             return k == 0 or self._ends[k - 1] + self.tail_s < t0
+
+    def sounding_near(self, t0: float, t1: float) -> tuple[float, float] | None:
+        """The sounding interval that makes [t0, t1] not quiet (for messages), or None."""
+        with self._lock:
+            k = bisect.bisect_right(self._starts, t1 + self.lead_s)
+            if k and self._ends[k - 1] + self.tail_s >= t0:
+                return self._starts[k - 1], self._ends[k - 1]
+        return None
 
     def quiet_since(self) -> float:
         """Monotonic time from which the microphone counts again (the last tail's end)."""

@@ -13,13 +13,16 @@ import os
 import queue
 import signal
 import time
+from collections import deque
 from typing import Callable
 
 import numpy as np
 
+from ..pcm import SAMPLE_RATE
 from .commands import Command, Commands
 from .cues import CueIndex
 from .device import Playing, PlayFn, simpleaudio_play
+from .gate import SoundGate
 from .inputs.keys import Keys
 from .status import Status, View
 from .transport import Transport
@@ -45,13 +48,33 @@ class Loop:
         self.keys: Keys | None = None
         """The terminal's keys, given back to the shell around a suspend."""
         self.playing: Playing | None = None
+        self.gate = SoundGate()
+        """Told when the device sounds (the voice listener ignores the guide's own sound)."""
+        self.clips: deque[np.ndarray] = deque()
+        """Sounds that are not the session (announcements, earcons), played before it goes on."""
+        self.earcon: np.ndarray | None = None
+        """Played when a spoken command is heard (None: no earcon)."""
+        self.first: Callable[[], np.ndarray | None] | None = None
+        """A clip to play before the session (the voice announcement): it returns None until it is ready."""
+        self.ask_quit: Callable[[], np.ndarray | None] | None = None
+        """The question a spoken quit asks (None: only the earcon)."""
+        self.watch: Callable[[View], None] | None = None
+        """Called with the view after each tick (MPRIS publishes what plays)."""
+        self._clip = False  # the device plays a clip, not the session
 
     def run(self) -> None:
         """Play until the end or ``quit`` (returns); raises the feed's error once what was ready has played."""
         try:
             while not self.transport.quit:
-                if self.playing is None and not self.transport.paused and not self._start_next():
-                    break
+                if self.playing is None:
+                    if self.first is not None:
+                        self._before_session()
+                        self._tick()
+                        continue
+                    if self.clips:
+                        self._start(self.clips.popleft(), self.transport.position, clip=True)
+                    elif not self.transport.paused and not self._start_next():
+                        break
                 self._tick()
         finally:
             if self.playing is not None:
@@ -72,30 +95,58 @@ class Loop:
             except queue.Empty:
                 command = None
         if self.playing is not None and not self.playing.is_playing():
-            self.transport.finished_buffer(self.playing.end)
+            if not self._clip:
+                self.transport.finished_buffer(self.playing.end)
             self.playing = None
             return  # start the next buffer at once
-        self.status.show(self._view())
+        view = self._view()
+        self.status.show(view)
+        if self.watch is not None:
+            self.watch(view)
 
     def handle(self, command: Command) -> None:
         """Stop the device if the command needs it, then let the transport carry it out."""
         transport = self.transport
-        heard = self.playing.position() if self.playing is not None else transport.position
+        session = self.playing is not None and not self._clip
+        heard = self.playing.position() if session else transport.position
         at = heard
-        if self.playing is not None and transport.interrupts(command, heard):
-            at = self.playing.stop(wait=True)  # the exact sample to go on from
+        if self.playing is not None and (self._clip or transport.interrupts(command, heard)):
+            # A clip (an announcement, an earcon) gives way to any command at once.
+            stopped = self.playing.stop(wait=True)
+            at = stopped if session else at  # the exact sample to go on from
             self.playing = None
+            self.gate.stopped(time.monotonic())
+        self.clips.clear()
+        self.first = None  # the listener is already acting: no announcement now
         note = transport.apply(command, at, time.monotonic(), heard=heard)
+        if command.source == "voice" and self.earcon is not None:
+            self.clips.append(self.earcon)
+        if transport.asking_quit:
+            transport.asking_quit = False
+            question = self.ask_quit() if self.ask_quit is not None else None
+            if question is not None:
+                self.clips.append(question)
         self._follow_jump()
         if command.action == "suspend":
             self._suspend(note)
         self.status.show(self._view(), force=True)
         self.status.note(note)
 
+    def _before_session(self) -> None:
+        """Play the clip ``first`` gives once it is ready (waiting meanwhile); the session follows it."""
+        clip = self.first() if self.first is not None else None
+        if clip is not None:
+            self.first = None
+            self._start(clip, self.transport.position, clip=True)
+        elif self.cues.done:
+            self.first = None  # the feed ended (or failed) without it: play what there is
+
     def _view(self) -> View:
         transport = self.transport
-        if self.playing is not None:
+        if self.playing is not None and not self._clip:
             return View(self.playing.position(), "playing", transport.volume_db)
+        if self.playing is not None and not transport.paused:
+            return View(transport.position, "speaking", transport.volume_db)  # a clip: not the session
         state = transport.state
         note = self.progress() if self.progress is not None and state in ("preparing", "waiting") else ""
         return View(transport.position, state, transport.volume_db, note)
@@ -119,12 +170,18 @@ class Loop:
         if nxt == "wait":
             return True
         samples = self.cues.render(nxt.start, nxt.stop)
-        if transport.volume_db:
-            gain = 10 ** (transport.volume_db / 20)
-            samples = np.clip(np.rint(samples * gain), -32768, 32767).astype(np.int16)
-        self.playing = Playing(self.play, samples, nxt.start)
+        self._start(samples, nxt.start)
         self.status.show(self._view(), force=True)
         return True
+
+    def _start(self, samples: np.ndarray, start: int, clip: bool = False) -> None:
+        """Put ``samples`` on the device (at the session's volume) and tell the gate when it sounds."""
+        if self.transport.volume_db:
+            gain = 10 ** (self.transport.volume_db / 20)
+            samples = np.clip(np.rint(samples * gain), -32768, 32767).astype(np.int16)
+        self.playing = Playing(self.play, samples, start)
+        self._clip = clip
+        self.gate.played(samples, SAMPLE_RATE, self.playing.t0)
 
     def _suspend(self, note: str) -> None:
         """Ctrl-Z: paused already; give the terminal back and stop until the shell's ``fg``."""

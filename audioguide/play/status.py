@@ -22,9 +22,10 @@ from .cues import CueIndex
 #: Redraw the status line at most this often (seconds).
 STATUS_EVERY_S = 0.2
 
-State = Literal["playing", "paused", "waiting", "preparing", "stopped", "finished"]
+State = Literal["playing", "paused", "waiting", "preparing", "stopped", "finished", "speaking"]
 _SHOWN: dict[str, str] = {"playing": "playing", "paused": "PAUSED", "waiting": "waiting for speech…",
-                          "preparing": "preparing…", "stopped": "stopped", "finished": "finished"}
+                          "preparing": "preparing…", "stopped": "stopped", "finished": "finished",
+                          "speaking": "speaking…"}  # an announcement or an earcon, not the session
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Given the cue index, the listener's position (a session sample) and the time,
 it decides where to play next and whether the device must stop: pause and
 resume, next step, back (twice quickly: the previous step), repeat the last
-instruction with a detour back to where it was, volume, quit. It has no clock,
+instruction with a detour back to where it was, volume, quit; the user's
+go-ahead that ends a self-paced wait (a ``ready:`` step); and a spoken quit
+that asks first. It has no clock,
 no threads and no device: the loop passes ``now`` (seconds, any monotonic
 origin) and the exact position the device stopped at, so every rule here is
 tested in milliseconds without sound.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..pcm import position_ms
+from ..script import Pause
 from ..text import fmt_clock
 from .commands import Command
 from .cues import CueIndex
@@ -31,6 +34,8 @@ BACK_AGAIN_S = 2.0
 #: Volume steps and range, in dB (0 dB: the samples of the export).
 VOLUME_STEP_DB = 3.0
 VOLUME_RANGE_DB = (-30.0, 9.0)
+#: A spoken quit pauses and asks; it quits only if said again within this many seconds.
+CONFIRM_QUIT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class Transport:
         """While repeating an instruction: (its end sample, the sample to return to)."""
         self.jumped = False
         """Set when the position jumps (the status announces from there); the loop clears it."""
+        self.asking_quit = False
+        """Set when a spoken quit paused to ask first (the loop says the question); the loop clears it."""
+        self._confirm_until = -1e18
         self._back_at = -1e18
         self._back_step = 0
 
@@ -74,6 +82,10 @@ class Transport:
         ``heard`` is the sample being heard now (approximate; ``apply`` gets the exact one).
         """
         action = command.action
+        if action in ("toggle", "go") and not self.paused and self.waiting_end(heard) is not None:
+            return True  # the go-ahead: the rest of the wait is skipped
+        if action == "quit" and command.source == "voice":
+            return not self.paused  # asks first, paused
         if action in ("toggle", "pause", "suspend"):
             return not self.paused
         if action in ("next", "back"):
@@ -98,14 +110,24 @@ class Transport:
         """
         heard = at if heard is None else heard
         action = command.action
+        confirming, self._confirm_until = now <= self._confirm_until, -1e18
         if self.pending_chapter is not None and action in ("next", "back", "repeat"):
             return ""  # --start-at has not reached its chapter yet: nothing to move from
+        if action in ("toggle", "go") and not self.paused:
+            end = self.waiting_end(heard)
+            if end is not None:
+                return self._go_ahead(end)
         if action == "toggle":
             return self._resume() if self.paused else self._pause(at)
         if action in ("pause", "suspend"):
             return "" if self.paused else self._pause(at)
         if action in ("resume", "go"):
             return self._resume() if self.paused else ""
+        if action == "quit" and command.source == "voice" and not confirming:
+            note = "" if self.paused else self._pause(at)
+            self._confirm_until = now + CONFIRM_QUIT_S
+            self.asking_quit = True
+            return f"{note}; stop? say it again to stop" if note else "stop? say it again to stop"
         if action == "next":
             self._back_at = -1e18
             self._skip(self.cues.step_at(self._here(heard)) + 1)
@@ -119,6 +141,17 @@ class Transport:
             self.position = at
             self.quit = True
         return ""
+
+    def waiting_end(self, heard: int) -> int | None:
+        """If the listener is in a self-paced wait (a ``ready:`` step's pause), the sample it ends at."""
+        cues = self.cues
+        if not cues.cues or self.pending_chapter is not None or self.pending_step is not None:
+            return None
+        i = cues.index_at(heard)
+        cue = cues.cues[i]
+        if isinstance(cue, Pause) and cue.self_paced and cues.starts[i] <= heard < cues.ends[i]:
+            return cues.ends[i]
+        return None
 
     def finished_buffer(self, end: int) -> None:
         """The device played its buffer to ``end`` (the next buffer starts there)."""
@@ -178,6 +211,11 @@ class Transport:
         self.position = at
         self.paused = True
         return f"paused at {fmt_clock(position_ms(at))}"
+
+    def _go_ahead(self, end: int) -> str:
+        self.detour = None
+        self._move(end)
+        return f"going on at {fmt_clock(position_ms(end))}"
 
     def _resume(self) -> str:
         self.paused = False

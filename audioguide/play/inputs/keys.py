@@ -8,6 +8,7 @@ posts one ``Command`` per mapped key; it never touches playback itself.
 from __future__ import annotations
 
 import os
+import re
 import select
 import threading
 from typing import Mapping, TextIO
@@ -30,6 +31,18 @@ DEFAULT_KEYS: dict[str, Action] = {
     "q": "quit",
     "Q": "quit",
 }
+
+#: Escape sequences of the keys that send them (xterm and the Linux console) -> the key's name.
+SEQUENCES = {
+    "[A": "up", "[B": "down", "[C": "right", "[D": "left", "[H": "home", "[F": "end", "OH": "home",
+    "OF": "end", "[1~": "home", "[4~": "end", "[2~": "insert", "[3~": "delete", "[5~": "page_up",
+    "[6~": "page_down",
+}
+#: One key press in what a terminal sends: an escape sequence (CSI or SS3), Esc alone, or a character.
+_KEY = re.compile(r"\x1b(\[[0-9;?]*[@-~]|O.)|\x1b|.", re.S)
+_INCOMPLETE = re.compile(r"\x1b(\[[0-9;?]*|O)?$")
+#: How long a read waits for the rest of an escape sequence (terminals send it at once).
+ESCAPE_WAIT_S = 0.03
 
 HELP_KEYS = ("keys: space pause/resume · n next step · b back (twice: previous step) · "
              "r repeat instruction · +/- volume · q quit")
@@ -56,19 +69,37 @@ def foreground_tty(stream: TextIO) -> int | None:
     return fd
 
 
+def split_keys(data: str) -> list[str]:
+    """The key presses in what the terminal sent: characters, and names for keys that send
+    escape sequences (``up``, ``page_down`` ...; ``escape`` for Esc; ``key`` for any other)."""
+    keys = []
+    for match in _KEY.finditer(data):
+        text = match.group(0)
+        if text == "\x1b":
+            keys.append("escape")
+        elif text.startswith("\x1b"):
+            keys.append(SEQUENCES.get(match.group(1), "key"))
+        else:
+            keys.append(text)
+    return keys
+
+
 class Keys:
     """The terminal in cbreak mode while alive, and a thread posting Commands for mapped keys.
 
-    Raises OSError or termios.error if the terminal cannot be set.
+    ``otherwise``: the action of any key not in ``keymap`` (None: such keys do
+    nothing). Raises OSError or termios.error if the terminal cannot be set.
     """
 
-    def __init__(self, fd: int, commands: Commands, keymap: Mapping[str, Action] = DEFAULT_KEYS) -> None:
+    def __init__(self, fd: int, commands: Commands, keymap: Mapping[str, Action] = DEFAULT_KEYS,
+                 otherwise: Action | None = None) -> None:
         import termios
         import tty
 
         self.fd = fd
         self.commands = commands
         self.keymap = dict(keymap)
+        self.otherwise = otherwise
         self._termios, self._tty = termios, tty
         self.saved = termios.tcgetattr(fd)
         self.eof = False
@@ -100,16 +131,22 @@ class Keys:
     def _read_loop(self) -> None:
         while not self._stop.is_set() and not self.eof:
             for key in self.read(READ_POLL_S):
-                action = self.keymap.get(key)
+                action = self.keymap.get(key, self.otherwise)
                 if action is not None:
                     self.commands.put(Command(action, "keys"))
 
-    def read(self, timeout: float) -> str:
-        """Keys pressed within ``timeout`` seconds ('' if none); escape sequences (arrows...) dropped."""
+    def read(self, timeout: float) -> list[str]:
+        """Keys pressed within ``timeout`` seconds (none: []), as ``split_keys`` names them."""
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
-            return ""
+            return []
         data = os.read(self.fd, 64).decode("latin-1")
         if not data:
             self.eof = True  # the terminal went away: play on without keys
-        return data.split("\x1b", 1)[0]
+        # An escape sequence cut between two reads would be Esc, "[" and "A": three keys.
+        while _INCOMPLETE.search(data) and select.select([self.fd], [], [], ESCAPE_WAIT_S)[0]:
+            more = os.read(self.fd, 64).decode("latin-1")
+            if not more:
+                break
+            data += more
+        return split_keys(data)

@@ -62,6 +62,13 @@ DEFAULT_PHRASES: dict[str, Action] = {
     "stop the guide": "quit",
 }
 
+#: After a phrase is spotted, listen this much longer (s) before acting: when a short
+#: phrase was spotted on part of a longer one, the longer one is spotted too and wins.
+SETTLE_S = 0.12
+#: A phrase's loud frames must stand this far (dB) above the background: the
+#: recognizer also "spots" phrases in faint noise, never said by anyone.
+MIN_LEVEL_DB = 8.0
+
 #: 0 (fewest false triggers) .. 1 (catches the most); see ``threshold_exponent``.
 DEFAULT_SENSITIVITY = 0.5
 
@@ -176,12 +183,10 @@ def normalize_phrase(text: str) -> str:
 
 
 class Loudness:
-    """Energy of the last ``KEEP_S`` seconds of microphone audio in 10 ms frames (dB re full scale)."""
+    """Energy of the last ``keep_s`` seconds of microphone audio in 10 ms frames (dB re full scale)."""
 
-    KEEP_S = 8.0
-
-    def __init__(self) -> None:
-        n = int(self.KEEP_S * FRAMES_PER_S)
+    def __init__(self, keep_s: float = 8.0) -> None:
+        n = int(keep_s * FRAMES_PER_S)
         self._db = np.full(n, -120.0)
         self._t = np.full(n, -np.inf)
         self._i = 0
@@ -250,54 +255,63 @@ class Spotter:
             self._decoder = Decoder(hmm=hmm, dict=str(small), kws=str(kws), samprate=RATE, cmn="live",
                                     loglevel="FATAL")
         self.loudness = Loudness()
+        self._candidate: tuple[Heard, float] | None = None  # spotted, and when (waiting SETTLE_S)
+        self.trace: Callable[[str], None] | None = None
+        """Told about every phrase spotted and why it was kept or not (``AUDIOGUIDE_DEBUG``)."""
         self._in_utterance = False
         self._utt_t0 = 0.0  # capture time of the utterance's first sample
         self._fed = 0  # samples fed in this utterance
 
-    def features(self, heard: Heard) -> dict[str, float]:
-        """Levels around a heard phrase, in dB above the background (for verification)."""
-        floor = self.loudness.floor(heard.start)
-        before = self.loudness.between(heard.start - 0.6, heard.start)
-        windows = np.convolve(before, np.ones(10) / 10, mode="valid") if before.size >= 10 else before
-        after = self.loudness.between(heard.end + 0.03, heard.at)
+    def level(self, heard: Heard) -> float:
+        """How far the phrase's loud frames (90th percentile) stand above the background, in dB."""
         inside = self.loudness.between(heard.start, heard.end)
-        return {"floor": floor, "pre": float(windows.min()) - floor if windows.size else 0.0,
-                "post": float(after.mean()) - floor if after.size else 0.0, "post_n": int(after.size),
-                "peak": float(np.percentile(inside, 90)) - floor if inside.size else 0.0,
-                "dur": heard.end - heard.start}
+        return float(np.percentile(inside, 90)) - self.loudness.floor(heard.start) if inside.size else 0.0
 
     def gap(self) -> None:
         """The audio stops being contiguous here: end the utterance (nothing spans it)."""
         if self._in_utterance:
             self._decoder.end_utt()
             self._in_utterance = False
+        self._candidate = None
 
     def feed(self, samples: np.ndarray, t0: float) -> list[Heard]:
         """Feed ``samples`` whose first was captured at ``t0`` (monotonic s); the phrases heard.
 
         Samples continue the previous ones unless ``gap()`` was called: only an
         utterance's first ``t0`` places it in time (capture timestamps jitter).
+        A phrase is acted on ``SETTLE_S`` after it is spotted, and only if it
+        stands ``MIN_LEVEL_DB`` above the background (``level``).
         """
         if not self._in_utterance:
             self._decoder.start_utt()
             self._in_utterance = True
             self._utt_t0, self._fed = t0, 0
-        t0 = self._utt_t0 + self._fed / RATE
-        self.loudness.add(samples, t0)
+        self.loudness.add(samples, self._utt_t0 + self._fed / RATE)
         self._decoder.process_raw(samples.astype("<i2", copy=False).tobytes(), False, False)
         self._fed += len(samples)
-        hyp = self._decoder.hyp()
-        if hyp is None:
+        now = self._utt_t0 + self._fed / RATE
+        if self._decoder.hyp() is not None:
+            for seg in self._decoder.seg() or ():
+                phrase = normalize_phrase(seg.word)
+                if phrase not in self.phrases:
+                    continue
+                start = self._utt_t0 + seg.start_frame / FRAMES_PER_S
+                # "go back" inside "...go back" of a longer phrase, or a short phrase
+                # spotted on the tail of a long one: the phrase that began first wins.
+                if self._candidate is None or start < self._candidate[0].start:
+                    heard = Heard(phrase, self.phrases[phrase], start,
+                                  self._utt_t0 + (seg.end_frame + 1) / FRAMES_PER_S, now)
+                    self._candidate = (heard, now if self._candidate is None else self._candidate[1])
+        if self._candidate is None or now - self._candidate[1] < SETTLE_S:
             return []
-        heard = []
-        for seg in self._decoder.seg():
-            phrase = normalize_phrase(seg.word)
-            if phrase in self.phrases:
-                heard.append(Heard(phrase, self.phrases[phrase], self._utt_t0 + seg.start_frame / FRAMES_PER_S,
-                                   self._utt_t0 + (seg.end_frame + 1) / FRAMES_PER_S,
-                                   self._utt_t0 + self._fed / RATE))
+        heard = self._candidate[0]
+        level = self.level(heard)
+        loud = level >= MIN_LEVEL_DB
+        if self.trace is not None:
+            self.trace(f"spotted {heard.phrase!r} {heard.start:.2f}-{heard.end:.2f} s, {level:.0f} dB over the "
+                       f"background{'' if loud else ': too faint, ignored'}")
         self.gap()  # one utterance, one command: start afresh
-        return heard[-1:]
+        return [Heard(heard.phrase, heard.action, heard.start, heard.end, now)] if loud else []
 
 
 # -- the microphone ------------------------------------------------------------------------
@@ -319,7 +333,7 @@ class Microphone:
             import alsaaudio
         except ImportError as error:
             raise VoiceUnavailable(f"voice commands need pyalsaaudio ({error})") from None
-        from ...player import _libasound  # the house moves it to play/device.py
+        from ..device import _libasound
 
         _libasound()  # ALSA's own stderr chatter off, as for playback: the user gets one line
         self.device = device
@@ -420,6 +434,10 @@ class Listener:
             self._thread.join(1.0)
 
     def _run(self, microphone: Microphone, spotter: Spotter) -> None:
+        if os.environ.get("AUDIOGUIDE_DEBUG"):
+            import sys
+
+            spotter.trace = lambda text: print(f"voice: {text}", file=sys.stderr, flush=True)
         try:
             while not self._stop.is_set():
                 got = microphone.read()
@@ -429,6 +447,9 @@ class Listener:
                 for heard in spotter.feed(*got):
                     # The gate decides on the phrase itself: spoken while the guide
                     # was sounding (or in its tail), it is the guide, or drowned by it.
+                    near = self.gate.sounding_near(heard.start, heard.end)
+                    if spotter.trace is not None and near is not None:
+                        spotter.trace(f"{heard.phrase!r} ignored: the guide was sounding {near[0]:.2f}-{near[1]:.2f} s")
                     if self.gate.quiet(heard.start, heard.end):
                         self.heard.append(heard)
                         if self.on_heard is not None:

@@ -1,0 +1,211 @@
+"""The user's control files: which key does what (keys.yaml), and the voice phrases (voice.yaml).
+
+Both live in the user's configuration directory (``~/.config/audioguide`` on
+Linux, from platformdirs; ``AUDIOGUIDE_CONFIG_DIR`` overrides it) or are named
+with ``--keys FILE`` / ``--phrases FILE``. Both are optional: without them the
+README's keys and phrases apply. A mistake in one is a located one-line error
+(``keys.yaml:3: keys.x: unknown action 'paws'; ...``) before anything plays.
+
+keys.yaml::
+
+    any_key: toggle      # optional: every key not listed below does this (default: go)
+    keys:                # key: action (a listed key replaces its default; "none" unmaps it)
+      b: toggle          # a foot pedal that types b pauses and resumes
+      space: toggle
+
+voice.yaml::
+
+    sensitivity: 0.5     # 0 (fewest false triggers) .. 1 (catches the most)
+    phrases:             # phrase: action (these replace the default phrases)
+      pause now: pause
+      carry on: go
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ControlsError
+from ..text import did_you_mean
+from .. import yamlfile
+from .commands import ACTIONS, Action
+from .inputs.keys import DEFAULT_KEYS
+
+#: Names for keys that YAML cannot write plainly or that send escape sequences.
+KEY_NAMES: dict[str, str] = {
+    "space": " ", "enter": "\n", "return": "\n", "tab": "\t", "backspace": "\x7f", "escape": "escape",
+    "up": "up", "down": "down", "left": "left", "right": "right", "home": "home", "end": "end",
+    "page_up": "page_up", "page_down": "page_down", "insert": "insert", "delete": "delete",
+}
+NONE = "none"
+#: 0..1, the default voice sensitivity (see ``inputs.voice.threshold_exponent``).
+DEFAULT_SENSITIVITY = 0.5
+KEYS_FILE = "keys.yaml"
+VOICE_FILE = "voice.yaml"
+
+
+def config_dir() -> Path:
+    """Where the control files are looked for: ``$AUDIOGUIDE_CONFIG_DIR`` or the platform's config dir."""
+    from platformdirs import user_config_dir
+
+    return Path(os.environ.get("AUDIOGUIDE_CONFIG_DIR") or user_config_dir("audioguide"))
+
+
+#: What a key that is not mapped does by default: "go" (press any key to go on: it
+#: resumes a paused session and ends a self-paced wait; otherwise it does nothing).
+OTHERWISE: Action = "go"
+
+
+@dataclass(frozen=True)
+class KeyMap:
+    """What each key does: ``keys`` (a character, or a name from KEY_NAMES), and ``otherwise``
+    the action of every other key (None: nothing)."""
+
+    keys: Mapping[str, Action] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    otherwise: Action | None = OTHERWISE
+    source: str = ""
+    """The file it came from ("" for the defaults)."""
+
+    def action(self, key: str) -> Action | None:
+        """The action for one key press."""
+        return self.keys.get(key, self.otherwise)
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """Phrases to listen for, how readily, and on which capture device."""
+
+    phrases: Mapping[str, Action]
+    sensitivity: float = DEFAULT_SENSITIVITY
+    mic: str = "default"
+    source: str = ""
+
+
+def _document(path: str | Path | None, default_name: str) -> yamlfile.Document | None:
+    """The control file named, or the default one if it exists, parsed; None if there is none."""
+    if path is None:
+        default = config_dir() / default_name
+        if not default.is_file():
+            return None
+        path = default
+    doc = yamlfile.load(Path(path), str(path), ControlsError)
+    if doc.data is None:
+        return yamlfile.Document({}, doc.display, doc.lines)
+    if not isinstance(doc.data, dict):
+        raise ControlsError(f"{doc.where('')}: expected keys such as {default_name.split('.')[0]}:, "
+                            f"got {type(doc.data).__name__}")
+    return doc
+
+
+def _check_keys(doc: yamlfile.Document, known: set[str]) -> None:
+    for key in doc.data:
+        if key not in known:
+            raise ControlsError(f"{doc.where(str(key))}: unknown key{did_you_mean(str(key), sorted(known))}; "
+                                f"expected {', '.join(sorted(known))}")
+
+
+def _action(doc: yamlfile.Document, where: str, value: Any, allow_none: bool = False) -> Action | None:
+    if allow_none and value in (None, NONE):
+        return None
+    if not isinstance(value, str) or value not in ACTIONS:
+        shown = value if isinstance(value, str) else repr(value)
+        hint = did_you_mean(shown, list(ACTIONS)) if isinstance(value, str) else ""
+        extra = f" or {NONE}" if allow_none else ""
+        raise ControlsError(f"{doc.where(where)}: unknown action {shown!r}{hint}; the actions are: "
+                            f"{', '.join(ACTIONS)}{extra}")
+    return value  # type: ignore[return-value]
+
+
+def key_of(name: Any) -> str | None:
+    """The key a keys.yaml entry names: one character, a digit, or a name from KEY_NAMES."""
+    if isinstance(name, bool):
+        return None
+    if isinstance(name, int) and 0 <= name <= 9:
+        return str(name)
+    if not isinstance(name, str):
+        return None
+    if len(name) == 1:
+        return name
+    return KEY_NAMES.get(name.lower())
+
+
+def load_keys(path: str | Path | None = None, any_key: bool = False) -> KeyMap:
+    """The key map: the defaults, changed by keys.yaml (``path``, or the default file if it exists).
+
+    ``any_key`` (``--any-key``): every key pauses and resumes, except keys the
+    file lists explicitly. A file's ``any_key: ACTION`` does the same with its
+    action; without either, keys not mapped do ``OTHERWISE``. Raises ControlsError (exit 2) with the file and line.
+    """
+    doc = _document(path, KEYS_FILE)
+    keys: dict[str, Action] = {} if any_key else dict(DEFAULT_KEYS)
+    fallback: Action | None = "toggle" if any_key else OTHERWISE
+    if doc is None:
+        return KeyMap(keys, fallback)
+    _check_keys(doc, {"any_key", "keys"})
+    if "any_key" in doc.data and not any_key:
+        fallback = _action(doc, "any_key", doc.data["any_key"], allow_none=True)
+        if fallback is not None and fallback != OTHERWISE:
+            keys = {}  # a big target: the default small keys go; the file's own keys stay
+    listed = doc.data.get("keys") or {}
+    if not isinstance(listed, dict):
+        raise ControlsError(f"{doc.where('keys')}: expected key: action lines, got {type(listed).__name__}")
+    for name, value in listed.items():
+        key = key_of(name)
+        if key is None:
+            raise ControlsError(f"{doc.where(f'keys.{name}')}: {name!r} is not a key: use one character or "
+                                f"a name ({', '.join(KEY_NAMES)})")
+        action = _action(doc, f"keys.{name}", value, allow_none=True)
+        keys.pop(key, None)
+        if key.isalpha() and len(key) == 1:
+            keys.pop(key.swapcase(), None)  # "b" means the key, with or without shift
+        if action is not None:
+            keys[key] = action
+            if key.isalpha() and len(key) == 1:
+                keys[key.swapcase()] = action
+    return KeyMap(keys, fallback, doc.display)
+
+
+def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
+               mic: str | None = None) -> VoiceConfig:
+    """Phrases and sensitivity from voice.yaml (``path``, or the default file if it exists).
+
+    ``sensitivity`` and ``mic`` (the flags) win over the file. Raises
+    ControlsError (exit 2): a bad file, an unknown action, a phrase the
+    recognizer cannot spot (a word not in its dictionary, one syllable), or a
+    sensitivity outside 0..1.
+    """
+    from .inputs import voice
+
+    doc = _document(path, VOICE_FILE)
+    phrases: dict[str, Action] = dict(voice.DEFAULT_PHRASES)
+    level = DEFAULT_SENSITIVITY
+    if doc is not None:
+        _check_keys(doc, {"phrases", "sensitivity"})
+        if "sensitivity" in doc.data:
+            level = _sensitivity(doc.data["sensitivity"], doc.where("sensitivity"))
+        if "phrases" in doc.data:
+            listed = doc.data["phrases"]
+            if not isinstance(listed, dict) or not listed:
+                raise ControlsError(f"{doc.where('phrases')}: expected phrase: action lines")
+            phrases = {}
+            for text, value in listed.items():
+                phrase = voice.normalize_phrase(str(text))
+                phrases[phrase] = _action(doc, f"phrases.{text}", value)  # type: ignore[assignment]
+                try:
+                    voice.check_phrases({phrase: phrases[phrase]})
+                except ValueError as error:
+                    raise ControlsError(f"{doc.where(f'phrases.{text}')}: {error}") from None
+                except voice.VoiceUnavailable:
+                    break  # no recognizer: --listen says so once, without failing the file
+    if sensitivity is not None:
+        level = _sensitivity(sensitivity, "--sensitivity")
+    return VoiceConfig(phrases, level, mic or "default", doc.display if doc is not None else "")
+
+
+def _sensitivity(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ControlsError(f"{where}: sensitivity must be a number from 0 to 1, got {value!r}")
+    return float(value)
