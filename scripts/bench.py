@@ -157,6 +157,11 @@ def child_json(code: str, args: list[str], env: dict[str, str]) -> dict:
 
 
 def main() -> None:
+    if "--listen" in sys.argv[1:]:  # the voice commands benchmark: its own options (scripts/bench_listen.py)
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import bench_listen
+
+        return bench_listen.main(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--engine", default="auto", help="auto (piper when installed), piper or pyttsx3")
     parser.add_argument("--long-engines", default="all",

@@ -26,8 +26,10 @@ that ship.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 from dataclasses import dataclass
@@ -184,7 +186,7 @@ def false_triggers(spotter: voice.Spotter, sessions: list[Session], seed: int, t
         cpu += time.process_time() - c0
         gate = gate_for(session, tail)
         off += [(k, h) for h in heard]
-        on += [(k, h) for h in heard if gate.quiet(h.start, h.end)]
+        on += [(k, h) for h in heard if gate.allows(h.start, h.end)]
         seconds += session.seconds
     hours = seconds / 3600
     return {"hours": hours, "gate_off": len(off) / hours, "gate_on": len(on) / hours,
@@ -202,7 +204,7 @@ def detection(spotter: voice.Spotter, trials: list[Trial], speech: dict, session
     latencies, failures, extra = [], [], 0
     for i, trial in enumerate(trials):
         mic, t0 = trial_mic(trial, speech[i], session)
-        heard = [h for h in feed_stream(spotter, mic, t0) if gate.quiet(h.start, h.end)]
+        heard = [h for h in feed_stream(spotter, mic, t0) if gate.allows(h.start, h.end)]
         verdict, h = judge(trial, heard, actions)
         results[verdict] += 1
         by_engine.setdefault(trial.speaker.engine, []).append(verdict == "hit")
@@ -231,16 +233,74 @@ def build(work: Path, pool: str, engine: str, audioguide: str, env: dict, n_tria
 
 
 def report(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 150) -> dict:
-    """The report set with the shipped thresholds: the figures."""
+    """The report set with the shipped thresholds: detection, false triggers (gate on and off), CPU."""
     sessions, trials, speech = build(work, "report", engine, audioguide, env, n_trials, seed=2)
     spotter = voice.Spotter()
-    out = {"detection": detection(spotter, trials, speech, sessions[0]),
-           "false_triggers": false_triggers(spotter, sessions, seed=5)}
-    return out
+    return {"detection": detection(spotter, trials, speech, sessions[0]),
+            "false_triggers": false_triggers(spotter, sessions, seed=5)}
 
 
-if __name__ == "__main__":
-    print(json.dumps(report(Path(sys.argv[1]), "piper", sys.argv[2], {}), indent=1))
+def main(argv: list[str]) -> None:
+    """``scripts/bench --listen [--tune] [--trials N] [--no-live]``: print the figures and the goals."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="scripts/bench --listen", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--listen", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", default="piper", help="the guide's voice (the narration heard): piper")
+    parser.add_argument("--trials", type=int, default=150, help="commands in the report set (default 150)")
+    parser.add_argument("--tune", action="store_true", help="run the tuning set and print the thresholds it picks")
+    parser.add_argument("--no-live", dest="live", action="store_false", help="skip the live figures")
+    opts = parser.parse_args(argv)
+    audioguide = str(Path(sys.executable).parent / "audioguide")
+    work = Path(tempfile.mkdtemp(prefix="audioguide-bench-listen-"))
+    env = {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(work / "cache")}
+    print(f"voice commands benchmark, work dir {work}", file=sys.stderr)
+    if opts.tune:
+        tuned = tune(work, opts.engine, audioguide, env, n_trials=max(opts.trials, 180))
+        for phrase, rows in tuned["table"].items():
+            print(f"{phrase:16s}", " ".join(f"{r['exp']:.0f}: {r['detect']:.2f}/{r['fa_off_per_h']:.0f}/"
+                                            f"{r['fa_on_per_h']:.0f}" for r in rows))
+        print("picked (-log10 threshold at sensitivity 0.5):", json.dumps(tuned["chosen"]))
+        print("formula for other phrases:", json.dumps(tuned["formula"]))
+        return
+    figures = report(work, opts.engine, audioguide, env, opts.trials)
+    det, fa = figures["detection"], figures["false_triggers"]
+    print(f"\ndetection: {det['hit']}/{det['trials']} = {det['detected']:.1%} "
+          f"(by voice: {det['by_engine']}; another command instead: {det['wrong']}; missed: {det['miss']})")
+    for failure in det["failures"]:
+        print(f"  not heard: {failure}")
+    print(f"false triggers over {fa['hours']:.2f} h of the guide's narration and chimes, nobody speaking: "
+          f"{fa['gate_on']:.1f}/h with the gate, {fa['gate_off']:.1f}/h without it")
+    for example in fa["off_examples"]:
+        print(f"  without the gate: {example}")
+    print(f"response, recognizer alone: median {det['response_median_s']:.3f} s, 95th percentile "
+          f"{det['response_p95_s']:.3f} s after the phrase ends")
+    print(f"recognizer CPU: {fa['cpu_per_audio_s']:.1%} of a core per second of audio")
+    goals = [("commands heard in the guide's pauses", det["detected"] * 100, 95, ">=", "%"),
+             ("false triggers per hour (gate on)", fa["gate_on"], 1, "<=", "/h")]
+    if opts.live:
+        from bench_live import live
+
+        heard = live(audioguide, opts.engine)
+        if "skipped" in heard:
+            print(f"live figures skipped: {heard['skipped']}")
+        else:
+            print(f"live, cold play (piper synthesizing {heard['lines_synthesized_while_listening']} lines): "
+                  f"{heard['heard']} of {heard['said']} phrases heard; response "
+                  f"median {heard['response_median_s']:.3f} s, max {heard['response_max_s']:.3f} s "
+                  f"(phrase end to the earcon at the speaker); listening CPU {heard['cpu_share']:.1%} of a core")
+            goals += [("response: phrase end to the earcon (max, live)", heard["response_max_s"], 0.7, "<=", " s"),
+                      ("CPU while listening (live)", heard["cpu_share"] * 100, 10, "<=", "%")]
+            figures["live"] = heard
+    print()
+    missed = 0
+    for text, value, goal, op, unit in goals:
+        ok = value >= goal if op == ">=" else value <= goal
+        missed += not ok
+        print(f"{'ok  ' if ok else 'MISS'} {text}: {value:.2f}{unit} (goal {op} {goal}{unit})")
+    print(json.dumps({"figures": {k: {kk: vv for kk, vv in v.items() if kk not in ("failures",)}
+                                  for k, v in figures.items()}, "goals_missed": missed}), file=sys.stderr)
 
 
 # -- tuning ----------------------------------------------------------------------------------------
@@ -259,17 +319,14 @@ class LevelSpotter:
         from pocketsphinx import Decoder
 
         hmm, dictionary = voice.model_paths()
-        words = voice.pronunciations({w for p in exponents for w in p.split()}, dictionary)
+        known = voice.pronunciations({w for p in exponents for w in p.split()}, dictionary)
         self.levels = exponents
+        leveled = {f"{p}#{k}": e for p, exps in exponents.items() for k, e in enumerate(exps)}
+        words, keyphrases, spelled = voice.keyphrase_files(leveled, known, tag=lambda p: f"{p.split('#')[1]}_")
+        self.spelled = {text: (p.split("#")[0], int(p.split("#")[1])) for text, p in spelled.items()}
         with tempfile.TemporaryDirectory() as tmp:
-            lines, kws = [], []
-            for p, exps in exponents.items():
-                for k, e in enumerate(exps):
-                    for w in p.split():
-                        lines.append(f"{w}_{k} {' '.join(words[w][0])}\n")
-                    kws.append(f"{' '.join(f'{w}_{k}' for w in p.split())} /1e-{e:.1f}/\n")
-            Path(tmp, "d").write_text("".join(sorted(set(lines))))
-            Path(tmp, "k").write_text("".join(kws))
+            Path(tmp, "d").write_text(words)
+            Path(tmp, "k").write_text(keyphrases)
             self.decoder = Decoder(hmm=hmm, dict=str(Path(tmp, "d")), kws=str(Path(tmp, "k")), samprate=RATE,
                                    cmn="live", loglevel="FATAL")
 
@@ -284,11 +341,9 @@ class LevelSpotter:
         d.end_utt()
         found: dict[tuple[str, int, int], tuple[str, int, float, float]] = {}
         for seg in d.seg() or []:
-            parts = seg.word.split()
-            if not parts or "_" not in parts[0]:
+            if seg.word.strip() not in self.spelled:
                 continue
-            level = int(parts[0].rsplit("_", 1)[1])
-            phrase = " ".join(w.rsplit("_", 1)[0] for w in parts)
+            phrase, level = self.spelled[seg.word.strip()]
             start, end = t0 + seg.start_frame / 100, t0 + (seg.end_frame + 1) / 100
             inside = loudness.between(start, end)
             if not inside.size or np.percentile(inside, 90) - loudness.floor(start) < voice.MIN_LEVEL_DB:
@@ -314,7 +369,7 @@ def tune(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 18
         mic, t0 = trial_mic(trial, speech[i], sessions[0])
         counts[trial.phrase] += 1
         end = trial.onset + trial.duration
-        near = [(level, gate.quiet(start, stop)) for phrase, level, start, stop in spotter.run(mic, t0)
+        near = [(level, gate.allows(start, stop)) for phrase, level, start, stop in spotter.run(mic, t0)
                 if phrase == trial.phrase and stop >= trial.onset - 0.3 and start <= end + 0.3]
         for level in {level for level, quiet in near if quiet}:
             hits[trial.phrase][level] += 1
@@ -328,7 +383,7 @@ def tune(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 18
         g = gate_for(session)
         for phrase, level, start, stop in spotter.run(mic, 0.0):
             fa_off[phrase][level] += 1
-            fa_on[phrase][level] += g.quiet(start, stop)
+            fa_on[phrase][level] += g.allows(start, stop)
         hours += session.seconds / 3600
     table, chosen = {}, {}
     for p in phrases:
@@ -343,3 +398,7 @@ def tune(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 18
     per_phone, base = np.polyfit(n, e, 1)
     return {"hours": hours, "trials": counts, "table": table, "chosen": chosen,
             "formula": {"base": float(base), "per_phone": float(per_phone)}}
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -15,6 +15,14 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     return path
 
 
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path_factory, monkeypatch):
+    """No user's keys.yaml or voice.yaml: AUDIOGUIDE_CONFIG_DIR points at an empty temp dir."""
+    path = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("AUDIOGUIDE_CONFIG_DIR", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory):
     """A private PulseAudio daemon (tests/pulse.py), shared by every test that needs a real-time

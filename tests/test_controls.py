@@ -10,11 +10,6 @@ from audioguide.play.inputs.keys import DEFAULT_KEYS, split_keys
 from helpers import run_cli
 
 
-@pytest.fixture(autouse=True)
-def no_user_files(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUDIOGUIDE_CONFIG_DIR", str(tmp_path / "config"))
-
-
 def write(tmp_path, name: str, text: str):
     path = tmp_path / name
     path.write_text(text)
@@ -41,9 +36,8 @@ def test_a_pedal_that_types_b_is_remapped_and_other_keys_keep_theirs(tmp_path):
     assert keys.action("page_down") == "next" and keys.action("n") == "next" and keys.action("q") == "quit"
 
 
-def test_the_default_file_is_read_from_the_config_directory(tmp_path):
-    (tmp_path / "config").mkdir()
-    write(tmp_path / "config", "keys.yaml", "any_key: toggle\nkeys:\n  q: quit\n")
+def test_the_default_file_is_read_from_the_config_directory(isolated_config):
+    write(isolated_config, "keys.yaml", "any_key: toggle\nkeys:\n  q: quit\n")
     keys = controls.load_keys()
     assert keys.action("q") == "quit" and keys.action("n") == "toggle" and keys.action("b") == "toggle"
 

@@ -66,3 +66,12 @@ def test_old_intervals_are_forgotten():
         now[0] = float(k)
         gate.sounding(k, k + 0.5)
     assert len(gate._starts) <= 32  # KEEP_S = 30 s of history, not the whole session
+
+
+def test_a_phrase_counts_when_it_ends_after_the_sound_and_its_tail():
+    gate = SoundGate(clock=lambda: 0.0)
+    gate.sounding(10.0, 12.0)
+    assert not gate.allows(11.0, 11.8)  # said (or produced) while the guide spoke
+    assert not gate.allows(11.5, 12.0 + TAIL_S - 0.01)  # ends in the tail: the guide's last word
+    assert gate.allows(11.9, 12.0 + TAIL_S + 0.5)  # began as the guide fell silent: whole, and counted
+    assert gate.allows(5.0, 9.9 - LEAD_S)

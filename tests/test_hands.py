@@ -61,11 +61,9 @@ def test_any_key_pauses_and_resumes(keys_session, tmp_path):  # noqa: F811
     assert "keys: any key pauses and resumes" in err
 
 
-def test_a_foot_pedal_key_is_remapped_by_the_keys_file(keys_session, tmp_path):  # noqa: F811
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "keys.yaml").write_text("keys:\n  b: toggle   # the pedal types b\n")
-    pause_and_resume(keys_session, tmp_path, (), "b", "b", env={"AUDIOGUIDE_CONFIG_DIR": str(config)})
+def test_a_foot_pedal_key_is_remapped_by_the_keys_file(keys_session, tmp_path, isolated_config):  # noqa: F811
+    (isolated_config / "keys.yaml").write_text("keys:\n  b: toggle   # the pedal types b\n")
+    pause_and_resume(keys_session, tmp_path, (), "b", "b")
 
 
 def test_the_go_ahead_ends_a_self_paced_wait_and_play_goes_on_at_its_end(tmp_path):

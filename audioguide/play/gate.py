@@ -4,18 +4,18 @@ The guide's own voice and chimes must never be taken for a spoken command.
 The player knows to the sample what it sends to the device: for every buffer
 it starts it calls ``SoundGate.played(samples, rate, t0)``, and when it stops
 one early, ``SoundGate.stopped(at)``. The gate keeps the resulting sounding
-intervals on the ``time.monotonic()`` clock; a listener asks
-``SoundGate.quiet(t0, t1)`` about the moments its microphone samples were
-captured, and ignores them unless the answer is yes.
+intervals on the ``time.monotonic()`` clock; the voice listener asks
+``SoundGate.allows(start, end)`` about each phrase it heard, and drops it
+unless the phrase ended outside every interval.
 
 Each interval is widened by ``LEAD_S`` before and ``TAIL_S`` after: the sound
 reaches the speaker a little after ``t0`` (the device's queue: about 0.1 s with
-simpleaudio's latency, more through PulseAudio), a room rings on after it, and
-the microphone's own buffering shifts its clock the other way. With the tail,
-ignoring the microphone while the guide sounded (+0.5 s) removed nearly all
-false triggers in the measurements of ``shared/design/stack-notes.md``; the
-benchmark (``scripts/bench --listen``) reports false triggers with the gate on
-and off.
+simpleaudio's latency, more through PulseAudio), and a room rings on after it.
+Ignoring the microphone while the guide sounded (+0.5 s) removed nearly all
+false triggers in the measurements of ``shared/design/stack-notes.md``; judging
+the phrase's end (not its start) lets a user speak as soon as the guide falls
+silent. ``scripts/bench --listen`` reports false triggers with the gate on and
+off, and how many commands said at random moments of the pauses are heard.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ import numpy as np
 
 #: Seconds the microphone is ignored before each sounding interval starts.
 LEAD_S = 0.05
-#: Seconds the microphone is ignored after each sounding interval ends.
-TAIL_S = 0.25
+#: Seconds after each sounding interval during which a phrase may not end.
+TAIL_S = 0.35
 #: Silences shorter than this inside a buffer do not open the gate (between
 #: words, a chime's notes): seconds.
 MIN_GAP_S = 0.25
@@ -103,6 +103,17 @@ class SoundGate:
             # that starts after t1 + lead and every later one cannot touch [t0, t1].
             k = bisect.bisect_right(self._starts, t1 + self.lead_s)
             return k == 0 or self._ends[k - 1] + self.tail_s < t0
+
+    def allows(self, start: float, end: float) -> bool:
+        """Whether a phrase heard from ``start`` to ``end`` (monotonic s) counts: it ended
+        after the guide's sound and tail, outside any sounding interval.
+
+        Only the end is judged. A phrase the guide's own voice or chimes produced
+        ends while they sound, or within the tail (the device's output latency and
+        the room's ringing); a user who starts speaking as the guide falls silent
+        ends later, and is heard whole (the recognizer hears everything).
+        """
+        return self.quiet(end, end)
 
     def sounding_near(self, t0: float, t1: float) -> tuple[float, float] | None:
         """The sounding interval that makes [t0, t1] not quiet (for messages), or None."""

@@ -76,6 +76,7 @@ class Loop:
                     elif not self.transport.paused and not self._start_next():
                         break
                 self._tick()
+            self._play_out()
         finally:
             if self.playing is not None:
                 # Interrupted (Ctrl-C, a signal, an error): stop without waiting for the
@@ -131,6 +132,16 @@ class Loop:
             self._suspend(note)
         self.status.show(self._view(), force=True)
         self.status.note(note)
+
+    def _play_out(self) -> None:
+        """After a quit: the clips it queued (the earcon of a spoken "stop the guide") play to their end."""
+        while self.transport.quit and self.clips:
+            if self.playing is not None:
+                self.playing.stop(wait=True)
+            self._start(self.clips.popleft(), self.transport.position, clip=True)
+            while self.playing.is_playing():
+                time.sleep(POLL_S)
+            self.playing = None
 
     def _before_session(self) -> None:
         """Play the clip ``first`` gives once it is ready (waiting meanwhile); the session follows it."""

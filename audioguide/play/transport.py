@@ -131,10 +131,12 @@ class Transport:
         if action == "next":
             self._back_at = -1e18
             self._skip(self.cues.step_at(self._here(heard)) + 1)
+            return f"next: step {self.pending_step + 1}"
         elif action == "back":
             self._back(heard, now)
+            return f"back to step {self.pending_step + 1}"
         elif action == "repeat":
-            self._repeat(heard, at)
+            return "the instruction again" if self._repeat(heard, at) else ""
         elif action in ("volume_up", "volume_down"):
             return self._volume(action, at)
         elif action == "quit":
@@ -239,11 +241,11 @@ class Transport:
         self._back_at, self._back_step = now, target
         self._skip(target)
 
-    def _repeat(self, heard: int, at: int) -> None:
+    def _repeat(self, heard: int, at: int) -> bool:
         cues = self.cues
         i = cues.last_instruction(cues.index_at(self._here(heard))) if cues.cues else None
         if i is None:
-            return  # nothing said yet (``interrupts`` did not stop the device)
+            return False  # nothing said yet (``interrupts`` did not stop the device)
         here = self._here(at)
         start, end = cues.starts[i], cues.ends[i]
         self.paused = False
@@ -252,6 +254,7 @@ class Transport:
         else:
             self.detour = (end, here)
         self._move(start)
+        return True
 
     def _volume_after(self, action: str) -> float:
         lo, hi = VOLUME_RANGE_DB

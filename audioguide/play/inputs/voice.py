@@ -29,6 +29,7 @@ with one line, and the caller plays on without voice.
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import threading
@@ -78,6 +79,9 @@ DEFAULT_SENSITIVITY = 0.5
 THRESHOLD_BASE = 2.0
 THRESHOLD_PER_PHONE = 3.0
 THRESHOLD_SPAN = 16.0
+
+#: At most this many ways to say a phrase are spotted (see ``variants``).
+MAX_VARIANTS = 4
 
 _VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
 
@@ -174,6 +178,47 @@ def check_phrases(phrases: Mapping[str, str], dictionary: str | None = None) -> 
     return result
 
 
+def variants(phrase: str, known: Mapping[str, list[list[str]]]) -> list[list[list[str]]]:
+    """The ways to say ``phrase``: each a list of the words' phones (at most ``MAX_VARIANTS``).
+
+    Every pronunciation the dictionary has for each word ("again": AH G EH N
+    and AH G EY N), and connected speech's usual loss of a final t or d after a
+    consonant before a word that starts with one ("nex' step"). Keyword
+    spotting follows one phone sequence per phrase, so each way is its own.
+    """
+    words = phrase.split()
+    options = []
+    for k, word in enumerate(words):
+        ways = [list(p) for p in known[word]]
+        following = known[words[k + 1]][0][0] if k + 1 < len(words) else None
+        if following is not None and following not in _VOWELS:
+            ways += [w[:-1] for w in ways if len(w) >= 3 and w[-1] in ("T", "D") and w[-2] not in _VOWELS]
+        options.append([list(w) for w in dict.fromkeys(tuple(w) for w in ways)])
+    return [list(combo) for combo in itertools.islice(itertools.product(*options), MAX_VARIANTS)]
+
+
+def keyphrase_files(phrases: Mapping[str, float], known: Mapping[str, list[list[str]]],
+                    tag: Callable[[str], str] = lambda phrase: "") -> tuple[str, str, dict[str, str]]:
+    """(dictionary text, keyphrase list text, spelled phrase -> phrase) for a KWS decoder.
+
+    ``phrases`` maps each phrase to its threshold exponent. Each way to say it
+    (``variants``) is spelled with words of its own (``pause_0 now_0``), whose
+    pronunciation is that way's; ``tag`` adds a suffix to those words (the
+    tuning benchmark's threshold levels).
+    """
+    words, lines, spelled = {}, [], {}
+    for phrase, exponent in phrases.items():
+        for j, way in enumerate(variants(phrase.split("#")[0], known)):
+            names = [f"{w}_{tag(phrase)}{j}" for w in phrase.split("#")[0].split()]
+            for name, phones in zip(names, way):
+                words[name] = phones
+            text = " ".join(names)
+            spelled[text] = phrase
+            lines.append(f"{text} /1e-{exponent:.1f}/\n")
+    dictionary = "".join(f"{w} {' '.join(ph)}\n" for w, ph in sorted(words.items()))
+    return dictionary, "".join(lines), spelled
+
+
 def normalize_phrase(text: str) -> str:
     """Lower case, single spaces, no punctuation at the ends: how phrases are compared."""
     return " ".join(text.lower().replace(",", " ").strip(" .!?").split())
@@ -244,13 +289,13 @@ class Spotter:
                               else threshold_exponent(len(ph), sensitivity)) for p, ph in phones.items()}
         from pocketsphinx import Decoder
 
+        known = pronunciations({w for p in self.phrases for w in p.split()}, dictionary)
+        words, keyphrases, self._spelled = keyphrase_files(self.exponents, known)
         with tempfile.TemporaryDirectory(prefix="audioguide-kws-") as tmp:
-            words = pronunciations({w for p in self.phrases for w in p.split()}, dictionary)
             small = Path(tmp) / "words.dict"
-            small.write_text("".join(f"{w}{'' if i == 0 else f'({i + 1})'} {' '.join(ph)}\n"
-                                     for w, prons in sorted(words.items()) for i, ph in enumerate(prons)))
+            small.write_text(words)
             kws = Path(tmp) / "phrases.kws"
-            kws.write_text("".join(f"{p} /1e-{e:.1f}/\n" for p, e in self.exponents.items()))
+            kws.write_text(keyphrases)
             # cmn live: the cepstral mean adapts as audio comes (the default, batch, needs whole utterances).
             self._decoder = Decoder(hmm=hmm, dict=str(small), kws=str(kws), samprate=RATE, cmn="live",
                                     loglevel="FATAL")
@@ -292,8 +337,8 @@ class Spotter:
         now = self._utt_t0 + self._fed / RATE
         if self._decoder.hyp() is not None:
             for seg in self._decoder.seg() or ():
-                phrase = normalize_phrase(seg.word)
-                if phrase not in self.phrases:
+                phrase = self._spelled.get(seg.word.strip())
+                if phrase is None:
                     continue
                 start = self._utt_t0 + seg.start_frame / FRAMES_PER_S
                 # "go back" inside "...go back" of a longer phrase, or a short phrase
@@ -308,8 +353,8 @@ class Spotter:
         level = self.level(heard)
         loud = level >= MIN_LEVEL_DB
         if self.trace is not None:
-            self.trace(f"spotted {heard.phrase!r} {heard.start:.2f}-{heard.end:.2f} s, {level:.0f} dB over the "
-                       f"background{'' if loud else ': too faint, ignored'}")
+            self.trace(f"spotted {heard.phrase!r} {heard.start:.2f}-{heard.end:.2f} s (read at {time.monotonic():.2f}), "
+                       f"{level:.0f} dB over the background{'' if loud else ': too faint, ignored'}")
         self.gap()  # one utterance, one command: start afresh
         return [Heard(heard.phrase, heard.action, heard.start, heard.end, now)] if loud else []
 
@@ -411,6 +456,9 @@ class Listener:
         self.error: BaseException | None = None
         """What ended the thread early (a device unplugged), if anything."""
         self.heard: deque[Heard] = deque(maxlen=50)
+        self.listened_s = 0.0
+        self.cpu_s = 0.0
+        """Seconds listened and CPU seconds the listening thread used (reading, spotting), once closed."""
 
     def start(self) -> Listener:
         """Open the microphone and the recognizer, then listen on a thread.
@@ -438,6 +486,7 @@ class Listener:
             import sys
 
             spotter.trace = lambda text: print(f"voice: {text}", file=sys.stderr, flush=True)
+        started, cpu0 = time.monotonic(), time.thread_time()
         try:
             while not self._stop.is_set():
                 got = microphone.read()
@@ -445,12 +494,11 @@ class Listener:
                     spotter.gap()
                     continue
                 for heard in spotter.feed(*got):
-                    # The gate decides on the phrase itself: spoken while the guide
-                    # was sounding (or in its tail), it is the guide, or drowned by it.
-                    near = self.gate.sounding_near(heard.start, heard.end)
-                    if spotter.trace is not None and near is not None:
+                    allowed = self.gate.allows(heard.start, heard.end)
+                    if spotter.trace is not None and not allowed:
+                        near = self.gate.sounding_near(heard.end, heard.end) or (0.0, 0.0)
                         spotter.trace(f"{heard.phrase!r} ignored: the guide was sounding {near[0]:.2f}-{near[1]:.2f} s")
-                    if self.gate.quiet(heard.start, heard.end):
+                    if allowed:
                         self.heard.append(heard)
                         if self.on_heard is not None:
                             self.on_heard(heard)
@@ -459,6 +507,10 @@ class Listener:
             self.error = error
         finally:
             microphone.close()
+            self.listened_s, self.cpu_s = time.monotonic() - started, time.thread_time() - cpu0
+            if spotter.trace is not None and self.listened_s > 0:
+                spotter.trace(f"listened {self.listened_s:.1f} s using {self.cpu_s:.2f} s of CPU "
+                              f"({100 * self.cpu_s / self.listened_s:.1f}% of a core)")
 
 
 def describe(phrases: Mapping[str, Action]) -> str:

@@ -1,0 +1,160 @@
+"""Voice commands live (``scripts/bench --listen``): response time and CPU through the real capture path,
+during a cold play (an empty speech cache, so Piper synthesizes the session ahead while it listens).
+
+The player is the real console script, playing into the paced sink of
+tests/alsa_sink.py (its log says when each sample reached the "speaker") and
+listening, through ALSA, to a PulseAudio null sink's monitor (tests/pulse.py)
+into which the bench speaks with paplay. Each command is "pause now" said in
+one of the guide's pauses, then "carry on" while paused; the speakers come
+from the report pool of scripts/listen_audio.py.
+
+Response: from the end of the phrase at the microphone (the recognizer's word
+boundary on the capture clock, which ``AUDIOGUIDE_DEBUG`` prints) to the first
+sample of the command's earcon reaching the speaker (the guide's buffer has
+been stopped by then). CPU: the listening thread's own CPU time over the time
+it listened, as the player reports it at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import listen_audio as la  # noqa: E402
+
+SPOTTED = re.compile(r"voice: spotted '([a-z ]+)' ([\d.]+)-([\d.]+) s")
+CPU = re.compile(r"voice: listened ([\d.]+) s using ([\d.]+) s of CPU")
+
+
+def write_wav(path: Path, audio: np.ndarray) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(la.RATE)
+        w.writeframes(la.to_int16(audio * 10 ** (-8 / 20)).tobytes())
+    return path
+
+
+def occurrences(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
+    raw, key = haystack.tobytes(), needle.tobytes()
+    found, at = [], raw.find(key)
+    while at >= 0:
+        if at % 2 == 0:
+            found.append(at // 2)
+        at = raw.find(key, at + 1)
+    return found
+
+
+def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeout_s: float = 240.0) -> dict:
+    """Run the live figures; returns them (response times in s, CPU share, counts)."""
+    from alsa_sink import AlsaSink
+    from pulse import PulseAudio, available
+
+    from audioguide.sounds import earcon
+
+    missing = available()
+    if missing:
+        return {"skipped": missing}
+    work = Path(tempfile.mkdtemp(prefix="audioguide-bench-live-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULSE", "DBUS"))}
+    # The exact timeline, exported with a cache of its own (the play's cache stays empty: cold).
+    timeline = work / "session.wav"
+    subprocess.run([audioguide, "export", "--engine", engine, "-o", str(timeline)], check=True, capture_output=True,
+                   env={**env, "AUDIOGUIDE_CACHE_DIR": str(work / "export-cache")})
+    cues = json.loads(timeline.with_suffix(".json").read_text())["cues"]
+    # Instructions followed by a pause of 6 s or more: where the commands are said.
+    waits = {}
+    for cue, nxt in zip(cues, cues[1:]):
+        if cue["type"] == "say" and nxt["type"] == "pause" and nxt["duration_ms"] >= 6000:
+            waits.setdefault(cue["text"], cue["duration_ms"] / 1000)
+    rng = np.random.default_rng(seed)
+    people = la.speakers("report", commands * 2, seed)
+    pause_wavs = [write_wav(work / f"pause{i}.wav", la.say("pause now", p)) for i, p in enumerate(people[::2])]
+    go_wavs = [write_wav(work / f"go{i}.wav", la.say("carry on", p)) for i, p in enumerate(people[1::2])]
+
+    with PulseAudio(work / "pulse") as pulse:
+        mic = f'{{ type pulse server "{pulse.client_env["PULSE_SERVER"]}" device "mic.monitor" }}'
+        with AlsaSink(work / "sink", microphone=mic) as sink:
+            err_path = work / "stderr.txt"
+            started = time.monotonic()
+            with open(err_path, "w") as err:
+                proc = subprocess.Popen([audioguide, "play", "--engine", engine, "--listen"],
+                                        env={**env, **sink.env, "AUDIOGUIDE_CACHE_DIR": str(work / "play-cache"),
+                                             "AUDIOGUIDE_DEBUG": "1"},
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+            said, seen = 0, 0
+            try:
+                while said < commands and time.monotonic() - started < timeout_s:
+                    lines = err_path.read_text().splitlines()
+                    new = lines[seen:]
+                    seen = len(lines)
+                    line = next((x for x in new for text in waits if x.endswith("   " + text)), None)
+                    if line is None:
+                        if proc.poll() is not None:
+                            break
+                        time.sleep(0.02)
+                        continue
+                    text = next(t for t in waits if line.endswith("   " + t))
+                    time.sleep(waits[text] + 0.4 + float(rng.uniform(0, 1.5)))  # at a random moment of the pause
+                    pulse.speak(pause_wavs[said])
+                    if _wait(err_path, "paused at", said + 1, 8):
+                        time.sleep(1.0)
+                        pulse.speak(go_wavs[said])
+                        _wait(err_path, "resumed at", said + 1, 8)
+                    said += 1
+                    seen = len(err_path.read_text().splitlines())
+            finally:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    text = err_path.read_text()
+    captured = sink.samples()
+    ends = [float(m.group(3)) for m in SPOTTED.finditer(text)]
+    acted = [i for i, line in enumerate(x for x in text.splitlines() if x.startswith("voice: spotted"))]
+    arrivals = [sink.arrival(k) for k in occurrences(captured, np.asarray(earcon("heard")))]
+    responses = []
+    for end in ends:  # each phrase acted on has the next earcon after it
+        later = [a for a in arrivals if a > end]
+        if later:
+            responses.append(later[0] - end)
+    cpu = CPU.search(text)
+    synthesized = len(list((work / "play-cache").rglob("*.*")))
+    return {
+        "said": said * 2, "heard": len(acted), "paused": text.count("paused at"), "resumed": text.count("resumed at"),
+        "response_median_s": float(np.median(responses)) if responses else None,
+        "response_max_s": float(np.max(responses)) if responses else None,
+        "responses_s": [round(r, 3) for r in responses],
+        "cpu_share": float(cpu.group(2)) / float(cpu.group(1)) if cpu else None,
+        "lines_synthesized_while_listening": synthesized,
+        "work": str(work),
+    }
+
+
+def _wait(path: Path, text: str, count: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.read_text().count(text) >= count:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+if __name__ == "__main__":
+    print(json.dumps(live(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "piper"), indent=1))
