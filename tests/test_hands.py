@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 from alsa_sink import AlsaSink
 from audioguide.pcm import SAMPLE_RATE, ms_to_samples
@@ -131,32 +129,22 @@ class Remote:
 
 def test_media_play_pause_pauses_and_resumes_through_the_session_bus(keys_session, tmp_path,  # noqa: F811
                                                                    session_bus):
-    remote: list[Remote] = []
-
-    def press() -> None:
-        if not remote:
-            remote.append(Remote(session_bus))
-        remote[0]("play_pause")
-
-    err = pause_and_resume_by(press, keys_session, tmp_path, {"DBUS_SESSION_BUS_ADDRESS": session_bus})
-    remote[0].close()
-    assert "media keys off" not in err
-
-
-def pause_and_resume_by(press, keys_session, tmp_path, env: dict) -> str:  # noqa: F811
     wav = keys_session["wav"]
+    env = {**keys_session["env"], "DBUS_SESSION_BUS_ADDRESS": session_bus}
     with AlsaSink(tmp_path / "sink") as sink:
-        live = Live(sink, keys_session["routine"], *KEYS_ARGS, env={**keys_session["env"], **env})
+        live = Live(sink, keys_session["routine"], *KEYS_ARGS, env=env)
+        remote = Remote(session_bus)  # waits until the player is on the bus
         live.at(0.3)
         pressed_at = len(sink.samples())
-        press()
+        remote("play_pause")
         time.sleep(0.8)
-        press()
+        remote("play_pause")
+        remote.close()
         code, _, err = live.wait()
     assert code == 0, err
-    assert "paused at" in err and "resumed at" in err
+    assert err.count("paused at") == 1 and err.count("resumed at") == 1, err
+    assert "media keys off" not in err
     assert_paused_and_resumed(sink.samples(), wav, pressed_at)
-    return err
 
 
 def test_media_next_then_previous_through_the_session_bus(keys_session, tmp_path, session_bus):  # noqa: F811

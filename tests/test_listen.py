@@ -12,7 +12,6 @@ sample, in what was played.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import time
@@ -26,7 +25,6 @@ from audioguide.pcm import SAMPLE_RATE
 from audioguide.sounds import earcon
 from helpers import BIN
 from test_player import export
-from test_voice import phrases  # noqa: F401  (Piper's phrases, once per module)
 
 LISTEN = """
 title: Listen
@@ -116,7 +114,7 @@ def occurrences(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
 
 
 @pytest.mark.timeout(240)
-def test_every_voice_command_through_the_microphone(listen_routine, pulse, phrases, tmp_path, request):  # noqa: F811
+def test_every_voice_command_through_the_microphone(listen_routine, pulse, phrases, tmp_path, request):
     wav = listen_routine["wav"]
     with AlsaSink(tmp_path / "sink", microphone=microphone(pulse)) as sink:
         guide = Guide(sink, pulse, listen_routine["routine"], {**listen_routine["env"], "AUDIOGUIDE_DEBUG": "1"})

