@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from audioguide.play.gate import LEAD_S, TAIL_S, SoundGate, sounding_runs
+from audioguide.play.gate import LEAD_S, ONSET_S, TAIL_S, SoundGate, sounding_runs
 
 RATE = 1000  # one sample per ms keeps the arithmetic readable
 
@@ -74,4 +74,40 @@ def test_a_phrase_counts_when_it_ends_after_the_sound_and_its_tail():
     assert not gate.allows(11.0, 11.8)  # said (or produced) while the guide spoke
     assert not gate.allows(11.5, 12.0 + TAIL_S - 0.01)  # ends in the tail: the guide's last word
     assert gate.allows(11.9, 12.0 + TAIL_S + 0.5)  # began as the guide fell silent: whole, and counted
+    assert gate.allows(12.0 + TAIL_S - ONSET_S + 0.01, 13.0)  # began in the last word's ring
+    assert not gate.allows(11.0, 12.0 + TAIL_S + 0.5)  # mostly the guide's own speech
     assert gate.allows(5.0, 9.9 - LEAD_S)
+
+
+def test_with_a_sound_bed_the_gate_is_told_only_of_the_guides_speech_and_chimes(monkeypatch):
+    """A bed sounds through the pauses, when a user speaks: the loop tells the gate of the
+    speech and chime cues only (``loop.guide_only``), so the pauses stay open to voice commands."""
+    from audioguide import bed, pipeline
+    from audioguide.pcm import SAMPLE_RATE
+    from audioguide.play.cues import CueIndex
+    from audioguide.play.loop import guide_only
+    from audioguide.routine import parse_routine
+    from audioguide.script import Chime, Say
+    from audioguide.settings import resolve
+    from audioguide.synth import Synthesizer
+    from fakes import ToneEngine
+    from helpers import TINY_ROUTINE
+
+    monkeypatch.setattr(pipeline, "voice_gain", lambda synth: -3.0)
+    routine = parse_routine(TINY_ROUTINE)
+    settings = resolve(routine, bed="brown")
+    script, speech = pipeline.exact_script(routine, settings, Synthesizer(ToneEngine()))
+    cues = CueIndex.complete(script.cues, speech, bed.bed_track(bed.load("brown", "--bed"), settings))
+    samples = cues.render(0, cues.end)
+    assert len(sounding_runs(samples, SAMPLE_RATE)) == 1, "the bed sounds from start to end"
+    sounds = [(cues.starts[i], cues.ends[i]) for i, c in enumerate(cues.cues) if isinstance(c, (Say, Chime))]
+    pauses = [(a[1], b[0]) for a, b in zip(sounds, sounds[1:]) if b[0] - a[1] >= SAMPLE_RATE // 2]
+    assert len(pauses) >= 2
+    split = 3 * len(samples) // 7  # as the loop sends it: in buffers
+    guide = np.concatenate([guide_only(cues, samples[:split], 0), guide_only(cues, samples[split:], split)])
+    runs = sounding_runs(guide, SAMPLE_RATE)
+    for start, end in runs:  # every run is the guide's, and the pauses are free of them
+        assert any(a <= start < b for a, b in sounds) and any(a < end <= b for a, b in sounds)
+    for a, b in pauses:
+        assert not any(start < b and end > a for start, end in runs), (a, b)
+    assert np.array_equal(guide_only(CueIndex.complete(script.cues, speech), samples, 0), samples)

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from ..pcm import SAMPLE_RATE
+from ..script import Chime, Say
 from .commands import Command, Commands
 from .cues import CueIndex
 from .device import Playing, PlayFn, simpleaudio_play
@@ -181,18 +182,19 @@ class Loop:
         if nxt == "wait":
             return True
         samples = self.cues.render(nxt.start, nxt.stop)
-        self._start(samples, nxt.start)
+        self._start(samples, nxt.start, guide=guide_only(self.cues, samples, nxt.start))
         self.status.show(self._view(), force=True)
         return True
 
-    def _start(self, samples: np.ndarray, start: int, clip: bool = False) -> None:
-        """Put ``samples`` on the device (at the session's volume) and tell the gate when it sounds."""
+    def _start(self, samples: np.ndarray, start: int, clip: bool = False, guide: np.ndarray | None = None) -> None:
+        """Put ``samples`` on the device (at the session's volume) and tell the gate when the guide
+        sounds (``guide``: the same span without a bed, if the samples have one)."""
         if self.transport.volume_db:
             gain = 10 ** (self.transport.volume_db / 20)
             samples = np.clip(np.rint(samples * gain), -32768, 32767).astype(np.int16)
         self.playing = Playing(self.play, samples, start)
         self._clip = clip
-        self.gate.played(samples, SAMPLE_RATE, self.playing.t0)
+        self.gate.played(samples if guide is None else guide, SAMPLE_RATE, self.playing.t0)
 
     def _suspend(self, note: str) -> None:
         """Ctrl-Z: paused already; give the terminal back and stop until the shell's ``fg``."""
@@ -204,3 +206,24 @@ class Loop:
         os.kill(os.getpid(), signal.SIGSTOP)
         if self.keys is not None:
             self.keys.enter()
+
+
+def guide_only(cues: CueIndex, samples: np.ndarray, start: int) -> np.ndarray:
+    """``samples`` (session samples from ``start``) with a sound bed's stretches zeroed: the guide's own sound.
+
+    The gate finds sound in the samples sent (pauses are exact zeros), but a bed
+    sounds through the pauses, and the pauses are when a user speaks. So with a
+    bed the gate is told only of the spans of the speech and chime cues (the bed
+    under them included); without one the samples are returned as they are.
+    """
+    if cues.bed is None:
+        return samples
+    out = np.zeros_like(samples)
+    stop = start + len(samples)
+    i = cues.index_at(start)
+    while i < len(cues.cues) and cues.starts[i] < stop:
+        if isinstance(cues.cues[i], (Say, Chime)):
+            lo, hi = max(start, cues.starts[i]), min(stop, cues.ends[i])
+            out[lo - start:hi - start] = samples[lo - start:hi - start]
+        i += 1
+    return out
