@@ -31,6 +31,10 @@ import numpy as np
 LEAD_S = 0.05
 #: Seconds after each sounding interval during which a phrase may not end.
 TAIL_S = 0.35
+#: Seconds at its start that a phrase may overlap a sounding interval and its tail:
+#: a user may begin while the guide's last word rings out, but a phrase the
+#: guide's own speech produced mostly lies inside it.
+ONSET_S = 0.6
 #: Silences shorter than this inside a buffer do not open the gate (between
 #: words, a chime's notes): seconds.
 MIN_GAP_S = 0.25
@@ -105,15 +109,15 @@ class SoundGate:
             return k == 0 or self._ends[k - 1] + self.tail_s < t0
 
     def allows(self, start: float, end: float) -> bool:
-        """Whether a phrase heard from ``start`` to ``end`` (monotonic s) counts: it ended
-        after the guide's sound and tail, outside any sounding interval.
+        """Whether a phrase heard from ``start`` to ``end`` (monotonic s) counts: all of it but
+        its first ``ONSET_S`` lies outside every sounding interval and its tail.
 
-        Only the end is judged. A phrase the guide's own voice or chimes produced
-        ends while they sound, or within the tail (the device's output latency and
-        the room's ringing); a user who starts speaking as the guide falls silent
-        ends later, and is heard whole (the recognizer hears everything).
+        A phrase the guide's own voice or chimes produced lies inside them, or
+        ends within the tail (the device's output latency and the room's
+        ringing); a user who starts speaking as the guide falls silent is heard
+        whole (the recognizer hears everything) and counts.
         """
-        return self.quiet(end, end)
+        return self.quiet(min(start + ONSET_S, end), end)
 
     def sounding_near(self, t0: float, t1: float) -> tuple[float, float] | None:
         """The sounding interval that makes [t0, t1] not quiet (for messages), or None."""
