@@ -59,7 +59,7 @@ def occurrences(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
     return found
 
 
-def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeout_s: float = 240.0) -> dict:
+def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeout_s: float = 480.0) -> dict:
     """Run the live figures; returns them (response times in s, CPU share, counts)."""
     from alsa_sink import AlsaSink
     from pulse import PulseAudio, available
@@ -95,7 +95,9 @@ def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeou
                 proc = subprocess.Popen([audioguide, "play", "--engine", engine, "--listen"],
                                         env={**env, **sink.env, "AUDIOGUIDE_CACHE_DIR": str(work / "play-cache"),
                                              "AUDIOGUIDE_DEBUG": "1"},
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                        # Ctrl-C ends it (SIGINT is ignored in a background job's children).
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
             said, seen = 0, 0
             try:
                 while said < commands and time.monotonic() - started < timeout_s:
