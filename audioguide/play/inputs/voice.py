@@ -358,11 +358,14 @@ class Spotter:
                 end = self._utt_t0 + (seg.end_frame + 1) / FRAMES_PER_S
                 # "go back" inside "...go back" of a longer phrase, or a short phrase
                 # spotted on the tail of a long one: the phrase that began first wins;
-                # of two that began together, the longer, and it settles afresh.
+                # of two that began together, the longer. The wait runs from the first
+                # spot (never restarted: every spot of the utterance is looked at again
+                # on each feed, and a restart could postpone acting forever).
                 held = self._candidate[0] if self._candidate is not None else None
                 if held is None or start < held.start - SAME_START_S or (
                         abs(start - held.start) <= SAME_START_S and phrase != held.phrase and end > held.end):
-                    self._candidate = (Heard(phrase, self.phrases[phrase], start, end, now), now)
+                    since = now if self._candidate is None else self._candidate[1]
+                    self._candidate = (Heard(phrase, self.phrases[phrase], start, end, now), since)
         if self._candidate is None or now - self._candidate[1] < SETTLE_S:
             return []
         heard = self._candidate[0]
