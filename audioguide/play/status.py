@@ -101,7 +101,7 @@ class Status:
     def show(self, view: View, force: bool = False) -> None:
         if not self.tty:
             if view.state in ("playing", "finished"):  # lines follow what is heard, not what is pending
-                self._announce(view.pos)
+                self._announce(view.pos, view.state == "finished")
             return
         now = time.monotonic()
         if not force and now - self._last_draw < STATUS_EVERY_S:
@@ -133,10 +133,13 @@ class Status:
         self.out.flush()
         self._drawn = True
 
-    def _announce(self, pos: int) -> None:
-        """Plain mode: one line per chapter and per instruction, as playback reaches it."""
+    def _announce(self, pos: int, finished: bool = False) -> None:
+        """Plain mode: one line per chapter and per instruction, once playback is past its start
+        (a buffer that ends where the next cue starts has not played it: in a cold play that cue
+        may still be synthesized)."""
         cues = self.cues
-        while self._next_cue < len(cues.cues) and cues.starts[self._next_cue] <= pos:
+        while self._next_cue < len(cues.cues) and (cues.starts[self._next_cue] < pos
+                                                   or finished and cues.starts[self._next_cue] <= pos):
             cue = cues.cues[self._next_cue]
             when = fmt_clock(cue.start_ms)
             if isinstance(cue, Chapter):
