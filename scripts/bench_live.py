@@ -112,11 +112,14 @@ def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeou
                         continue
                     text = next(t for t in waits if line.endswith("   " + t))
                     time.sleep(waits[text] + 0.4 + float(rng.uniform(0, 1.5)))  # at a random moment of the pause
+                    before = err_path.read_text()
                     pulse.speak(pause_wavs[said])
-                    if _wait(err_path, "paused at", said + 1, 8):
+                    # Counted from what is there: a phrase not heard leaves one pause fewer.
+                    if _wait(err_path, "paused at", before.count("paused at") + 1, 8):
                         time.sleep(1.0)
                         pulse.speak(go_wavs[said])
-                        _wait(err_path, "resumed at", said + 1, 8)
+                        if not _wait(err_path, "resumed at", before.count("resumed at") + 1, 8):
+                            break  # still paused: no line will come to say the next phrase after
                     said += 1
                     seen = len(err_path.read_text().splitlines())
             finally:
