@@ -6,7 +6,7 @@ import pytest
 
 from audioguide.errors import ControlsError
 from audioguide.play import controls
-from audioguide.play.inputs.keys import DEFAULT_KEYS, split_keys
+from audioguide.play.inputs.keys import DEFAULT_KEYS, HELP_KEYS, split_keys
 from helpers import run_cli
 
 
@@ -32,8 +32,19 @@ def test_a_pedal_that_types_b_is_remapped_and_other_keys_keep_theirs(tmp_path):
     path = write(tmp_path, "keys.yaml", "keys:\n  b: toggle\n  space: none\n  page_down: next\n")
     keys = controls.load_keys(path)
     assert keys.action("b") == keys.action("B") == "toggle"
-    assert keys.action(" ") == "go"  # unmapped: falls to "any other key"
+    assert keys.action(" ") is None  # "none": the key does nothing, not what any other key does
+    assert keys.action("x") == "go"
     assert keys.action("page_down") == "next" and keys.action("n") == "next" and keys.action("q") == "quit"
+    line = keys.help_line()
+    assert line.startswith("keys: ") and "space" not in line and "b pause/resume" in line
+    assert "page_down next step" in line and "q quit" in line and "other keys go on" in line
+
+
+def test_the_keys_line_shows_the_keys_in_force():
+    assert controls.load_keys().help_line() == HELP_KEYS
+    assert controls.load_keys(any_key=True).help_line() == "keys: any key pauses and resumes · Ctrl-C quits"
+    only_n = controls.KeyMap({"n": "next"}, "toggle")
+    assert only_n.help_line() == "keys: n next step · other keys pause/resume · Ctrl-C quits"
 
 
 def test_the_default_file_is_read_from_the_config_directory(isolated_config):
@@ -48,6 +59,8 @@ def test_the_default_file_is_read_from_the_config_directory(isolated_config):
     ("key:\n  b: next\n", "keys.yaml:1: key: unknown key (did you mean 'keys'?); expected any_key, keys"),
     ("keys: [b]\n", "keys.yaml:1: keys: expected key: action lines, got list"),
     ("keys:\n  b: next\n  b: back\n", "keys.yaml:3: invalid YAML: duplicate key 'b'"),
+    ("keys:\n  B: next\n  b: back\n", "keys.yaml:3: keys.b: 'b' is the same key as 'B' (a letter means both cases)"),
+    ("keys:\n  enter: next\n  return: back\n", "keys.yaml:3: keys.return: 'return' is the same key as 'enter'"),
 ])
 def test_a_bad_keys_file_is_one_located_line(tmp_path, text, message):
     path = write(tmp_path, "keys.yaml", text)

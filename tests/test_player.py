@@ -487,3 +487,34 @@ def test_an_engine_failing_mid_session_stops_with_its_error_after_what_was_ready
         Loop(feed.start().cues, status, play=device).run()
     feed.stop()
     assert sum(map(len, sent)) == feed.cues.end > 0  # everything before the failing line was played
+
+
+def test_volume_above_0_db_is_limited_never_clipped(tiny, monkeypatch):
+    """The export's peaks sit at the ceiling: +9 dB lifts the rest, and a limiter keeps the peaks there."""
+    from audioguide import pipeline
+    from audioguide.loudness import TRUE_PEAK_CEILING_DBTP, true_peaks
+    from audioguide.pcm import FULL_SCALE
+    from audioguide.routine import load_routine
+    from audioguide.settings import defaults
+    from audioguide.synth import Synthesizer
+
+    monkeypatch.setattr(pipeline, "voice_gain", lambda synth: 0.0)
+    routine = load_routine(str(tiny))
+    settings = defaults(routine)
+    synth = Synthesizer(ToneEngine(level=20000))
+    feed = Feed(routine, settings, synth, compile_script(routine, settings).spoken_texts()).start()
+    sent: list[np.ndarray] = []
+    loop = Loop(feed.cues, Status(feed.cues, compile_script(routine, settings), io.StringIO()),
+                play=recording_device(sent))
+    loop.transport.volume_db = 9.0
+    loop.run()
+    feed.stop()
+    played = np.concatenate(sent).astype(np.float64)
+    script, speech = pipeline.exact_script(routine, settings, synth)
+    exported = mixer.mix(script, speech).samples.astype(np.float64)
+    assert len(played) == len(exported)
+    ceiling = FULL_SCALE * 10 ** (TRUE_PEAK_CEILING_DBTP / 20)
+    assert np.abs(exported).max() > 0.8 * ceiling  # +9 dB would clip it
+    assert true_peaks(played).max() <= ceiling + 2 and np.abs(played).max() < 32767  # no clipping
+    quiet = (np.abs(exported) > 100) & (np.abs(exported) < 0.2 * ceiling)
+    assert np.median(np.abs(played[quiet]) / np.abs(exported[quiet])) > 2.5  # the rest is ~+9 dB louder

@@ -32,13 +32,21 @@ from ..errors import ControlsError
 from ..text import did_you_mean
 from .. import yamlfile
 from .commands import ACTIONS, Action
-from .inputs.keys import DEFAULT_KEYS
+from .inputs.keys import DEFAULT_KEYS, HELP_KEYS
 
 #: Names for keys that YAML cannot write plainly or that send escape sequences.
 KEY_NAMES: dict[str, str] = {
     "space": " ", "enter": "\n", "return": "\n", "tab": "\t", "backspace": "\x7f", "escape": "escape",
     "up": "up", "down": "down", "left": "left", "right": "right", "home": "home", "end": "end",
     "page_up": "page_up", "page_down": "page_down", "insert": "insert", "delete": "delete",
+}
+#: How the keys line names a key that is not a plain character.
+KEY_LABELS: dict[str, str] = {v: k for k, v in reversed(KEY_NAMES.items())}
+#: How the keys line says what an action does.
+ACTION_HELP: dict[str, str] = {
+    "toggle": "pause/resume", "pause": "pause", "resume": "resume", "next": "next step",
+    "back": "back (twice: previous step)", "repeat": "repeat instruction", "volume_up": "volume up",
+    "volume_down": "volume down", "quit": "quit", "go": "go on", "suspend": "suspend",
 }
 NONE = "none"
 #: 0..1, the default voice sensitivity (see ``inputs.voice.threshold_exponent``).
@@ -64,7 +72,8 @@ class KeyMap:
     """What each key does: ``keys`` (a character, or a name from KEY_NAMES), and ``otherwise``
     the action of every other key (None: nothing)."""
 
-    keys: Mapping[str, Action] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    keys: Mapping[str, Action | None] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    """Each listed key's action; None for a key a file set to "none" (it does nothing)."""
     otherwise: Action | None = OTHERWISE
     source: str = ""
     """The file it came from ("" for the defaults)."""
@@ -72,6 +81,22 @@ class KeyMap:
     def action(self, key: str) -> Action | None:
         """The action for one key press."""
         return self.keys.get(key, self.otherwise)
+
+    def help_line(self) -> str:
+        """The keys line play shows: what each key in force does, in the order of the actions."""
+        if not any(self.keys.values()) and self.otherwise == "toggle":
+            return "keys: any key pauses and resumes · Ctrl-C quits"
+        if dict(self.keys) == DEFAULT_KEYS and self.otherwise == OTHERWISE:
+            return HELP_KEYS
+        by_action: dict[str, list[str]] = {}
+        for key, action in self.keys.items():
+            if action is not None and not (key.isalpha() and len(key) == 1 and key.isupper()):
+                by_action.setdefault(action, []).append(KEY_LABELS.get(key, key))
+        parts = [f"{'/'.join(keys)} {ACTION_HELP[action]}" for action in ACTIONS if action in by_action
+                 for keys in [by_action[action]]]
+        if self.otherwise is not None:
+            parts.append(f"other keys {ACTION_HELP[self.otherwise]}")
+        return "keys: " + " · ".join(parts + ["Ctrl-C quits"])
 
 
 @dataclass(frozen=True)
@@ -152,19 +177,22 @@ def load_keys(path: str | Path | None = None, any_key: bool = False) -> KeyMap:
     listed = doc.data.get("keys") or {}
     if not isinstance(listed, dict):
         raise ControlsError(f"{doc.where('keys')}: expected key: action lines, got {type(listed).__name__}")
+    named: dict[str, str] = {}
     for name, value in listed.items():
         key = key_of(name)
         if key is None:
             raise ControlsError(f"{doc.where(f'keys.{name}')}: {name!r} is not a key: use one character or "
                                 f"a name ({', '.join(KEY_NAMES)})")
+        same = key.lower() if key.isalpha() and len(key) == 1 else key  # "b" is the key, with or without shift
+        if same in named:
+            raise ControlsError(f"{doc.where(f'keys.{name}')}: {name!r} is the same key as {named[same]!r} "
+                                "(a letter means both cases)")
+        named[same] = str(name)
         action = _action(doc, f"keys.{name}", value, allow_none=True)
-        keys.pop(key, None)
+        # "none" takes the key's action away: it stays listed, doing nothing (not the other keys' action).
+        keys[key] = action
         if key.isalpha() and len(key) == 1:
-            keys.pop(key.swapcase(), None)  # "b" means the key, with or without shift
-        if action is not None:
-            keys[key] = action
-            if key.isalpha() and len(key) == 1:
-                keys[key.swapcase()] = action
+            keys[key.swapcase()] = action
     return KeyMap(keys, fallback, doc.display)
 
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..loudness import limit
 from ..pcm import SAMPLE_RATE
 from ..script import Chime, Say
 from .commands import Command, Commands
@@ -190,8 +191,10 @@ class Loop:
         """Put ``samples`` on the device (at the session's volume) and tell the gate when the guide
         sounds (``guide``: the same span without a bed, if the samples have one)."""
         if self.transport.volume_db:
-            gain = 10 ** (self.transport.volume_db / 20)
-            samples = np.clip(np.rint(samples * gain), -32768, 32767).astype(np.int16)
+            louder = samples * 10 ** (self.transport.volume_db / 20)
+            if self.transport.volume_db > 0:  # the export's peaks are at the ceiling: limit, never clip
+                louder = limit(louder)
+            samples = np.clip(np.rint(louder), -32768, 32767).astype(np.int16)
         self.playing = Playing(self.play, samples, start)
         self._clip = clip
         self.gate.played(samples if guide is None else guide, SAMPLE_RATE, self.playing.t0)

@@ -18,7 +18,7 @@ from .cues import CueIndex, pick_chapter
 from .device import PlayFn, check_device, simpleaudio_play
 from .feed import Feed
 from .hands import HandsFree, announcement, quit_question
-from .inputs.keys import DEFAULT_KEYS, HELP_KEYS, Keys, foreground_tty
+from .inputs.keys import DEFAULT_KEYS, Keys, foreground_tty
 from .loop import Loop
 from .status import Status
 from .transport import Transport
@@ -26,8 +26,6 @@ from .transport import Transport
 __all__ = ["ACTIONS", "Action", "Command", "Commands", "DEFAULT_KEYS", "KeyMap", "VoiceConfig", "check_device",
            "load_keys", "load_voice", "pick_chapter", "play"]
 
-#: The help line when every key pauses and resumes.
-HELP_ANY_KEY = "keys: any key pauses and resumes · Ctrl-C quits"
 
 
 def play(
@@ -102,7 +100,7 @@ def play(
             except (OSError, termios.error) as error:  # a terminal that cannot be set: play without keys
                 status.line(f"keys off: {error}")
             else:
-                status.line(HELP_ANY_KEY if not keys.keys and keys.otherwise == "toggle" else HELP_KEYS)
+                status.line(keys.help_line())
         hands.start()  # after the keys' help line: a missing bus or microphone is one line under it
         if hands.listening:
             from ..sounds import earcon
