@@ -105,3 +105,23 @@ def test_no_session_bus_is_one_line(monkeypatch, tmp_path):
         mpris.Mpris(queue.SimpleQueue(), "Tiny").start()
     assert str(caught.value).startswith("media keys off: no D-Bus session bus (")
     assert "\n" not in str(caught.value)
+
+
+def test_play_says_when_another_player_holds_the_name(served):
+    from audioguide.play.hands import HandsFree
+
+    class Lines:
+        def __init__(self):
+            self.said: list[str] = []
+
+        def line(self, text: str) -> None:
+            self.said.append(text)
+
+    status = Lines()
+    hands = HandsFree(queue.SimpleQueue(), status, None, None, "Other", 60.0).start()
+    try:
+        assert status.said == [f"media keys: {mpris.BUS_NAME} is taken by another player; "
+                               f"this one is {hands.mpris.bus_name}"]
+        assert hands.mpris.bus_name.startswith(mpris.BUS_NAME + ".instance")
+    finally:
+        hands.close()

@@ -66,12 +66,16 @@ class HandsFree:
 
     def start(self) -> HandsFree:
         if self.media_keys:
-            from .inputs.mpris import Mpris, MprisUnavailable
+            from .inputs.mpris import BUS_NAME, Mpris, MprisUnavailable
 
             try:
                 self.mpris = Mpris(self.commands, self.album, self.length_s).start()
             except MprisUnavailable as error:
                 self.status.line(str(error))
+            else:
+                if self.mpris.bus_name != BUS_NAME:  # another audioguide plays: media keys may go to it
+                    self.status.line(f"media keys: {BUS_NAME} is taken by another player; "
+                                     f"this one is {self.mpris.bus_name}")
         if self.voice is not None:
             self.listener = self._listen(self.voice)
         return self
