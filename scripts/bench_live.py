@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import listen_audio as la  # noqa: E402
+from alsa_sink import occurrences  # noqa: E402
 
 SPOTTED = re.compile(r"voice: spotted '([a-z ]+)' ([\d.]+)-([\d.]+) s")
 CPU = re.compile(r"voice: listened ([\d.]+) s using ([\d.]+) s of CPU")
@@ -47,16 +48,6 @@ def write_wav(path: Path, audio: np.ndarray) -> Path:
         w.setframerate(la.RATE)
         w.writeframes(la.to_int16(audio * 10 ** (-8 / 20)).tobytes())
     return path
-
-
-def occurrences(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
-    raw, key = haystack.tobytes(), needle.tobytes()
-    found, at = [], raw.find(key)
-    while at >= 0:
-        if at % 2 == 0:
-            found.append(at // 2)
-        at = raw.find(key, at + 1)
-    return found
 
 
 def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeout_s: float = 480.0) -> dict:

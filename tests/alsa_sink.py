@@ -106,3 +106,14 @@ class AlsaSink:
             if offset > byte:
                 return t
         raise ValueError(f"sample {sample} never arrived")
+
+
+def occurrences(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
+    """Where ``needle`` occurs in ``haystack``, sample for sample."""
+    raw, key = haystack.tobytes(), needle.tobytes()
+    found, at = [], raw.find(key)
+    while at >= 0:
+        if at % 2 == 0:
+            found.append(at // 2)
+        at = raw.find(key, at + 1)
+    return found

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alsa_sink import AlsaSink
+from alsa_sink import AlsaSink, occurrences
 from audioguide.pcm import SAMPLE_RATE
 from audioguide.sounds import earcon
 from helpers import BIN
@@ -100,17 +100,6 @@ class Guide:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-
-
-def occurrences(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
-    """Where ``needle`` occurs in ``haystack``, sample for sample."""
-    raw, key = haystack.tobytes(), needle.tobytes()
-    found, at = [], raw.find(key)
-    while at >= 0:
-        if at % 2 == 0:
-            found.append(at // 2)
-        at = raw.find(key, at + 1)
-    return found
 
 
 @pytest.mark.timeout(240)
