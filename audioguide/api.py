@@ -252,8 +252,8 @@ def play_session(
             raise SettingsError(f"--start-at {start_at}: {exc}") from None
     bed = load_bed(settings)  # a bad bed file: one line (exit 2) before anything else
     key_map = play.KeyMap(dict(keymap), None) if keymap is not None else play.load_keys(keys, any_key)
-    listening = play.load_voice(phrases, sensitivity, mic) if listen or mic or phrases or sensitivity is not None \
-        else None
+    wants_voice = listen or mic is not None or phrases or sensitivity is not None
+    listening = play.load_voice(phrases, sensitivity, mic) if wants_voice else None
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)  # unknown: exit 2
     play.check_device()  # before any synthesis: no sound card should cost nothing
     return play.play(routine, settings, synth, start_chapter=chapter, commands=commands, bed=bed, keymap=key_map,

@@ -230,6 +230,8 @@ def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
                     break  # no recognizer: --listen says so once, without failing the file
     if sensitivity is not None:
         level = _sensitivity(sensitivity, "--sensitivity")
+    if mic is not None and not mic.strip():
+        raise ControlsError("--mic: give a capture device (arecord -L lists them; 'default' is ALSA's default)")
     return VoiceConfig(phrases, level, mic or "default", doc.display if doc is not None else "")
 
 
