@@ -86,6 +86,28 @@ def test_the_go_ahead_ends_a_self_paced_wait_and_play_goes_on_at_its_end(tmp_pat
     assert len(captured) < len(wav) - 5 * SAMPLE_RATE  # most of the wait was skipped
 
 
+def test_a_go_ahead_pressed_as_the_prompt_ends_ends_the_wait_when_it_begins(tmp_path):
+    from test_player import export
+
+    routine = tmp_path / "ready.yaml"
+    routine.write_text(READY)
+    env = {"AUDIOGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    wav, doc = export(routine, tmp_path / "ready.wav", "--engine", "pyttsx3", env=env)
+    wait = next(c for c in doc["cues"] if c["type"] == "pause" and c["self_paced"])
+    start, end = ms_to_samples(wait["start_ms"]), ms_to_samples(wait["start_ms"] + wait["duration_ms"])
+    assert start > SAMPLE_RATE // 2
+    with AlsaSink(tmp_path / "sink") as sink:
+        live = Live(sink, routine, "--engine", "pyttsx3", env=env)
+        live.at((start - SAMPLE_RATE // 4) / SAMPLE_RATE)  # while "Take your time." is still spoken
+        live.press("k")  # any key: the go-ahead
+        code, _, err = live.wait()
+    assert code == 0, err
+    captured = sink.samples()
+    k = cut_before(captured, wav, end, search_ms=500)
+    assert k is not None, "the capture is wav[:k] + wav[end of the wait:]"
+    assert start <= k < start + SAMPLE_RATE // 2  # the whole prompt, then the wait ends as it begins
+
+
 # -- media keys and headset buttons (MPRIS) -------------------------------------------------------------
 
 

@@ -222,13 +222,27 @@ def test_the_go_ahead_ends_a_self_paced_wait_at_once(action):
 def test_outside_a_wait_the_go_ahead_only_resumes_and_toggle_pauses():
     t = Transport(ready_session())
     assert t.waiting_end(s(500)) is None and t.waiting_end(s(11_500)) is None
-    assert not t.interrupts(Command("go"), s(500))
-    assert act(t, "go", 500) == ""
+    assert not t.interrupts(Command("go"), s(11_500))
+    assert act(t, "go", 11_500) == "" and t.go_early is None
     assert act(t, "toggle", 500) == "paused at 0:00"
     # Paused inside the wait, the go-ahead resumes where it paused (the wait goes on).
     t2 = Transport(ready_session())
     act(t2, "pause", 4000)
     assert act(t2, "go", 4000) == "resumed at 0:04" and t2.position == s(4000)
+
+
+def test_a_go_ahead_during_the_prompt_is_kept_for_the_wait_it_comes_before():
+    t = Transport(ready_session())
+    assert t.prompt_wait(s(900)) == s(1000) and t.prompt_wait(s(11_500)) is None
+    assert not t.interrupts(Command("go"), s(900)), "the prompt plays on to its end"
+    assert act(t, "go", 900) == "going on after this line" and t.go_early == s(1000)
+    assert act(t, "volume_up", 950) == "volume +3 dB" and t.go_early == s(1000)  # volume keeps it
+    # Once play reaches the wait, the loop gives the go-ahead again: the wait ends at once.
+    assert act(t, "go", 1050, heard_ms=1020) == "going on at 0:11" and t.go_early is None
+    t2 = Transport(ready_session())
+    act(t2, "go", 900)
+    act(t2, "pause", 950)
+    assert t2.go_early is None, "any other command forgets it"
 
 
 def test_nobody_answering_plays_the_whole_wait():

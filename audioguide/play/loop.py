@@ -97,6 +97,9 @@ class Loop:
                 command = self.commands.get_nowait()
             except queue.Empty:
                 command = None
+        early = self.transport.go_early
+        if early is not None and self.playing is not None and not self._clip and self.playing.position() >= early:
+            self.handle(Command("go", "early"))  # the wait has begun: the go-ahead given during its prompt
         if self.playing is not None and not self.playing.is_playing():
             if not self._clip:
                 self.transport.finished_buffer(self.playing.end)

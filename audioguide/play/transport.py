@@ -70,6 +70,9 @@ class Transport:
         """Set when the position jumps (the status announces from there); the loop clears it."""
         self.asking_quit = False
         """Set when a spoken quit paused to ask first (the loop says the question); the loop clears it."""
+        self.go_early: int | None = None
+        """A go-ahead given while the prompt before a self-paced wait was spoken: the sample
+        where that wait starts (the loop gives the go-ahead again once play reaches it)."""
         self._confirm_until = -1e18
         self._back_at = -1e18
         self._back_step = 0
@@ -111,6 +114,8 @@ class Transport:
         heard = at if heard is None else heard
         action = command.action
         confirming, self._confirm_until = now <= self._confirm_until, -1e18
+        if action not in ("volume_up", "volume_down"):
+            self.go_early = None  # any other command replaces a remembered go-ahead
         if self.pending_chapter is not None and action in ("next", "back", "repeat"):
             return ""  # --start-at has not reached its chapter yet: nothing to move from
         if action in ("toggle", "go") and not self.paused:
@@ -121,6 +126,11 @@ class Transport:
             return self._resume() if self.paused else self._pause(at)
         if action in ("pause", "suspend"):
             return "" if self.paused else self._pause(at)
+        if action == "go" and not self.paused:
+            wait = self.prompt_wait(heard)
+            if wait is not None:  # pressed as the prompt ends (a pedal user does): keep it for the wait
+                self.go_early = wait
+                return "going on after this line"
         if action in ("resume", "go"):
             return self._resume() if self.paused else ""
         if action == "quit" and command.source == "voice" and not confirming:
@@ -143,6 +153,17 @@ class Transport:
             self.position = at
             self.quit = True
         return ""
+
+    def prompt_wait(self, heard: int) -> int | None:
+        """If the listener hears the line just before a self-paced wait, the sample that wait starts at."""
+        cues = self.cues
+        if not cues.cues or self.pending_chapter is not None or self.pending_step is not None:
+            return None
+        i = cues.index_at(heard)
+        if i + 1 < len(cues.cues) and isinstance(cues.cues[i + 1], Pause) and cues.cues[i + 1].self_paced \
+                and not isinstance(cues.cues[i], Pause):
+            return cues.starts[i + 1]
+        return None
 
     def waiting_end(self, heard: int) -> int | None:
         """If the listener is in a self-paced wait (a ``ready:`` step's pause), the sample it ends at."""
