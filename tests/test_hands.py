@@ -64,29 +64,9 @@ def test_a_foot_pedal_key_is_remapped_by_the_keys_file(keys_session, tmp_path, i
     pause_and_resume(keys_session, tmp_path, (), "b", "b")
 
 
-def test_the_go_ahead_ends_a_self_paced_wait_and_play_goes_on_at_its_end(tmp_path):
-    from test_player import export
-
-    routine = tmp_path / "ready.yaml"
-    routine.write_text(READY)
-    env = {"AUDIOGUIDE_CACHE_DIR": str(tmp_path / "cache")}
-    wav, doc = export(routine, tmp_path / "ready.wav", "--engine", "pyttsx3", env=env)
-    wait = next(c for c in doc["cues"] if c["type"] == "pause" and c["self_paced"])
-    start, end = ms_to_samples(wait["start_ms"]), ms_to_samples(wait["start_ms"] + wait["duration_ms"])
-    with AlsaSink(tmp_path / "sink") as sink:
-        live = Live(sink, routine, "--engine", "pyttsx3", env=env)
-        live.at(start / SAMPLE_RATE + 1.0)  # a second into the 8 s wait
-        live.press("k")  # any key: the go-ahead
-        code, _, err = live.wait()
-    assert code == 0, err
-    captured = sink.samples()
-    k = cut_before(captured, wav, end, search_ms=500)
-    assert k is not None, "the capture is wav[:k] + wav[end of the wait:]"
-    assert start + SAMPLE_RATE <= k < start + 2 * SAMPLE_RATE  # cut a second or so into the wait
-    assert len(captured) < len(wav) - 5 * SAMPLE_RATE  # most of the wait was skipped
-
-
-def test_a_go_ahead_pressed_as_the_prompt_ends_ends_the_wait_when_it_begins(tmp_path):
+def go_ahead_at(tmp_path, seconds_from_wait) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """READY played live with the key "k" (any key: the go-ahead) pressed ``seconds_from_wait``
+    after its self-paced wait starts: (the capture, the export, the wait's start and end samples)."""
     from test_player import export
 
     routine = tmp_path / "ready.yaml"
@@ -98,11 +78,23 @@ def test_a_go_ahead_pressed_as_the_prompt_ends_ends_the_wait_when_it_begins(tmp_
     assert start > SAMPLE_RATE // 2
     with AlsaSink(tmp_path / "sink") as sink:
         live = Live(sink, routine, "--engine", "pyttsx3", env=env)
-        live.at((start - SAMPLE_RATE // 4) / SAMPLE_RATE)  # while "Take your time." is still spoken
-        live.press("k")  # any key: the go-ahead
+        live.at(start / SAMPLE_RATE + seconds_from_wait)
+        live.press("k")
         code, _, err = live.wait()
     assert code == 0, err
-    captured = sink.samples()
+    return sink.samples(), wav, start, end
+
+
+def test_the_go_ahead_ends_a_self_paced_wait_and_play_goes_on_at_its_end(tmp_path):
+    captured, wav, start, end = go_ahead_at(tmp_path, 1.0)  # a second into the 8 s wait
+    k = cut_before(captured, wav, end, search_ms=500)
+    assert k is not None, "the capture is wav[:k] + wav[end of the wait:]"
+    assert start + SAMPLE_RATE <= k < start + 2 * SAMPLE_RATE  # cut a second or so into the wait
+    assert len(captured) < len(wav) - 5 * SAMPLE_RATE  # most of the wait was skipped
+
+
+def test_a_go_ahead_pressed_as_the_prompt_ends_ends_the_wait_when_it_begins(tmp_path):
+    captured, wav, start, end = go_ahead_at(tmp_path, -0.25)  # while "Take your time." is still spoken
     k = cut_before(captured, wav, end, search_ms=500)
     assert k is not None, "the capture is wav[:k] + wav[end of the wait:]"
     assert start <= k < start + SAMPLE_RATE // 2  # the whole prompt, then the wait ends as it begins
