@@ -17,10 +17,11 @@ Figures, on test audio made by scripts/listen_audio.py (seeded, offline):
 The recognizer is the product's own ``Spotter`` fed in the microphone's
 periods on a simulated clock, and the gate the product's ``SoundGate`` fed
 with the sounding intervals of the exported session, as the player feeds it.
-Tuning (``--tune``) runs the tuning set at several thresholds in one pass and
-prints the threshold formula's constants it picks; the report set (different
-speakers, rooms, seeds and narration variants) then measures the constants
-that ship.
+Tuning (``--tune``, about 30 minutes) runs the product's spotter on the tuning
+set with every threshold moved by each of a few offsets and prints, per phrase,
+what each heard and how often it false-triggered, and the thresholds it picks;
+the report set (different speakers, rooms, seeds and narration variants) then
+measures the thresholds that ship.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import wave
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +55,14 @@ NARRATION = {
 }
 #: Simulated output latency: the guide is heard this much after the player says it sounds (s).
 OUT_LATENCY = (0.02, 0.2)
+#: Each trial's microphone starts this long before its pause (s): the recognizer's live
+#: cepstral mean needs some seconds of the room to settle (in use it hears the one room
+#: from the start; trial after trial it moves from room to room).
+LEAD_IN_S = 12.0
+#: A user begins a command at the earliest this long after hearing the guide stop (s): a
+#: simple reaction time (about 0.2 s for a sound, e.g. Kosinski, "A literature review on
+#: reaction time", 2008).
+REACTION_S = 0.2
 
 
 @dataclass
@@ -92,9 +102,10 @@ def feed_stream(spotter: voice.Spotter, mic: np.ndarray, t0: float) -> list[voic
     return heard
 
 
-def gate_for(session: Session, tail: float | None = None) -> SoundGate:
-    gate = SoundGate(clock=lambda: 0.0, **({} if tail is None else {"tail_s": tail}))
-    for start, end in session.runs:
+def gate_for(runs: list[tuple[float, float]]) -> SoundGate:
+    """A gate told of the guide's sounding ``runs`` (seconds), as the player tells it."""
+    gate = SoundGate(clock=lambda: 0.0)
+    for start, end in runs:
         gate.sounding(start, end)
     return gate
 
@@ -125,17 +136,18 @@ def make_trials(pool: str, n: int, seed: int, session: Session, phrases: list[st
         speech[i] = audio
         duration = len(audio) / RATE
         pause = usable[int(rng.integers(len(usable)))]
-        # A random onset anywhere the whole phrase fits inside the pause.
-        onset = float(rng.uniform(pause[0], pause[1] - duration))
-        trials.append(Trial(phrase, people[i], seed * 1000 + i, pause, onset, duration,
-                            float(rng.uniform(*OUT_LATENCY))))
+        # A random onset anywhere the whole phrase fits inside the pause as the user hears it:
+        # from when the guide's sound stops reaching them (the output latency) and they react.
+        latency = float(rng.uniform(*OUT_LATENCY))
+        onset = float(rng.uniform(pause[0] + latency + REACTION_S, pause[1] - duration))
+        trials.append(Trial(phrase, people[i], seed * 1000 + i, pause, onset, duration, latency))
     return trials, speech
 
 
 def trial_mic(trial: Trial, speech: np.ndarray, session: Session) -> tuple[np.ndarray, float]:
     """The microphone around one trial: (int16 samples, time of the first)."""
     room = la.room(trial.room_seed)
-    a = max(0.0, trial.pause[0] - 4.0)
+    a = max(0.0, trial.pause[0] - LEAD_IN_S)
     b = min(session.seconds, trial.pause[1] + 1.5)
     lag = int(trial.out_latency * RATE)
     i, j = int(a * RATE), int(b * RATE)
@@ -175,38 +187,37 @@ def narration_mic(session: Session, room_seed: int, out_latency: float) -> np.nd
     return la.to_int16(mic)
 
 
-def false_triggers(spotter: voice.Spotter, sessions: list[Session], seed: int, tail: float | None = None) -> dict:
-    """Phrases heard in the narration: per hour with the gate off and on."""
+def false_triggers(exponents: dict[str, float], sessions: list[Session], seed: int, by_phrase: bool = False) -> dict:
+    """Phrases heard in the narration, per hour: with the gate off (the recognizer alone) and on."""
     rng = np.random.default_rng(seed)
-    off, on, seconds, cpu = [], [], 0.0, 0.0
-    for k, session in enumerate(sessions):
-        mic = narration_mic(session, seed * 100 + k, float(rng.uniform(*OUT_LATENCY)))
-        c0 = time.process_time()
-        heard = feed_stream(spotter, mic, 0.0)
-        cpu += time.process_time() - c0
-        gate = gate_for(session, tail)
-        off += [(k, h) for h in heard]
-        on += [(k, h) for h in heard if gate.allows(h.start, h.end)]
-        seconds += session.seconds
+    mics = [narration_mic(session, seed * 100 + k, float(rng.uniform(*OUT_LATENCY))) for k, session in enumerate(sessions)]
+    results = spot_all(exponents, [(mic, 0.0, None) for mic in mics] + [(mic, 0.0, s.runs) for mic, s in zip(mics, sessions)])
+    off = [(k, h) for k, (heard, _) in enumerate(results[:len(mics)]) for h in heard]
+    on = [(k, h) for k, (heard, _) in enumerate(results[len(mics):]) for h in heard]
+    seconds = sum(s.seconds for s in sessions)
     hours = seconds / 3600
     return {"hours": hours, "gate_off": len(off) / hours, "gate_on": len(on) / hours,
-            "cpu_per_audio_s": cpu / seconds,
+            "cpu_per_audio_s": sum(cpu for _, cpu in results[:len(mics)]) / seconds,
             "off_examples": [f"session {k} at {h.start:.1f} s: {h.phrase!r}" for k, h in off[:12]],
-            "on_examples": [f"session {k} at {h.start:.1f} s: {h.phrase!r}" for k, h in on[:12]]}
+            "on_examples": [f"session {k} at {h.start:.1f} s: {h.phrase!r}" for k, h in on[:12]],
+            **({"off_by_phrase": Counter(h.phrase for _, h in off), "on_by_phrase": Counter(h.phrase for _, h in on)}
+               if by_phrase else {})}
 
 
-def detection(spotter: voice.Spotter, trials: list[Trial], speech: dict, session: Session,
-              tail: float | None = None) -> dict:
-    gate = gate_for(session, tail)
-    actions = spotter.phrases
+def detection(exponents: dict[str, float], trials: list[Trial], speech: dict, session: Session,
+              by_phrase: bool = False) -> dict:
+    """Each trial's microphone through the spotter, the gate told of the guide's sound as the player
+    tells it: hit (the right command), wrong (another) or miss; response times of the hits."""
+    actions = voice.DEFAULT_PHRASES
     results = {"hit": 0, "wrong": 0, "miss": 0}
     by_engine: dict[str, list[int]] = {}
-    latencies, failures, extra = [], [], 0
-    for i, trial in enumerate(trials):
-        mic, t0 = trial_mic(trial, speech[i], session)
-        heard = [h for h in feed_stream(spotter, mic, t0) if gate.allows(h.start, h.end)]
+    latencies, failures, extra, hits = [], [], 0, []
+    heards = spot_all(exponents, [(*trial_mic(trial, speech[i], session), session.runs)
+                                  for i, trial in enumerate(trials)])
+    for trial, (heard, _) in zip(trials, heards):
         verdict, h = judge(trial, heard, actions)
         results[verdict] += 1
+        hits.append(verdict == "hit")
         by_engine.setdefault(trial.speaker.engine, []).append(verdict == "hit")
         extra += sum(1 for x in heard if x is not h)
         if h is not None and verdict == "hit":
@@ -221,7 +232,37 @@ def detection(spotter: voice.Spotter, trials: list[Trial], speech: dict, session
             "other_triggers_in_trials": extra,
             "response_median_s": float(np.median(latencies)) if latencies else None,
             "response_p95_s": float(np.percentile(latencies, 95)) if latencies else None,
-            "failures": failures}
+            "failures": failures,
+            **({"by_phrase": Counter(t.phrase for t, ok in zip(trials, hits) if ok)} if by_phrase else {})}
+
+
+# -- the spotter on many recordings, in parallel ------------------------------------------------------
+
+_spotter: voice.Spotter | None = None  # each worker's own
+
+
+def _start_worker(exponents: dict[str, float]) -> None:
+    global _spotter
+    _spotter = voice.Spotter(exponents=exponents)
+
+
+def _spot(job: tuple[np.ndarray, float, list[tuple[float, float]] | None]) -> tuple[list[voice.Heard], float]:
+    mic, t0, runs = job
+    _spotter.gate = None if runs is None else gate_for(runs)
+    c0 = time.process_time()
+    heard = feed_stream(_spotter, mic, t0)
+    return heard, time.process_time() - c0
+
+
+def spot_all(exponents: dict[str, float], jobs: list) -> list[tuple[list[voice.Heard], float]]:
+    """Each job ``(int16 microphone, time of its first sample, the guide's sounding runs or None for
+    no gate)`` through a spotter with ``exponents``: (phrases heard, CPU seconds), in order. One
+    worker process per core, each with its own spotter, which hears its jobs one after another
+    (as a player's spotter hears one session)."""
+    from multiprocessing import get_context
+
+    with get_context("fork").Pool(os.cpu_count() or 1, initializer=_start_worker, initargs=(exponents,)) as pool:
+        return pool.map(_spot, jobs, chunksize=1)
 
 
 def build(work: Path, pool: str, engine: str, audioguide: str, env: dict, n_trials: int, seed: int,
@@ -235,9 +276,9 @@ def build(work: Path, pool: str, engine: str, audioguide: str, env: dict, n_tria
 def report(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 150) -> dict:
     """The report set with the shipped thresholds: detection, false triggers (gate on and off), CPU."""
     sessions, trials, speech = build(work, "report", engine, audioguide, env, n_trials, seed=2)
-    spotter = voice.Spotter()
-    return {"detection": detection(spotter, trials, speech, sessions[0]),
-            "false_triggers": false_triggers(spotter, sessions, seed=5)}
+    exponents = voice.Spotter().exponents
+    return {"detection": detection(exponents, trials, speech, sessions[0]),
+            "false_triggers": false_triggers(exponents, sessions, seed=5)}
 
 
 def main(argv: list[str]) -> None:
@@ -258,6 +299,7 @@ def main(argv: list[str]) -> None:
     print(f"voice commands benchmark, work dir {work}", file=sys.stderr)
     if opts.tune:
         tuned = tune(work, opts.engine, audioguide, env, n_trials=max(opts.trials, 180))
+        print("phrase           exponent: share heard / false triggers per hour without / with the gate")
         for phrase, rows in tuned["table"].items():
             print(f"{phrase:16s}", " ".join(f"{r['exp']:.0f}: {r['detect']:.2f}/{r['fa_off_per_h']:.0f}/"
                                             f"{r['fa_on_per_h']:.0f}" for r in rows))
@@ -272,6 +314,8 @@ def main(argv: list[str]) -> None:
         print(f"  not heard: {failure}")
     print(f"false triggers over {fa['hours']:.2f} h of the guide's narration and chimes, nobody speaking: "
           f"{fa['gate_on']:.1f}/h with the gate, {fa['gate_off']:.1f}/h without it")
+    for example in fa["on_examples"]:
+        print(f"  with the gate: {example}")
     for example in fa["off_examples"]:
         print(f"  without the gate: {example}")
     print(f"response, recognizer alone: median {det['response_median_s']:.3f} s, 95th percentile "
@@ -310,93 +354,33 @@ def main(argv: list[str]) -> None:
 # -- tuning ----------------------------------------------------------------------------------------
 
 
-class LevelSpotter:
-    """Every phrase at several thresholds in one decoder: each level's phrase is spelled with
-    its own copies of the words (same phones), so a detection names its level. Nothing is
-    reset after a detection (each level must see the whole stream); a level's repeated
-    detection of one phrase within a second counts once. The product's loudness check
-    (``voice.MIN_LEVEL_DB``) applies to every detection."""
-
-    def __init__(self, exponents: dict[str, list[float]]) -> None:
-        import tempfile
-
-        from pocketsphinx import Decoder
-
-        hmm, dictionary = voice.model_paths()
-        known = voice.pronunciations({w for p in exponents for w in p.split()}, dictionary)
-        self.levels = exponents
-        leveled = {f"{p}#{k}": e for p, exps in exponents.items() for k, e in enumerate(exps)}
-        words, keyphrases, spelled = voice.keyphrase_files(leveled, known, tag=lambda p: f"{p.split('#')[1]}_")
-        self.spelled = {text: (p.split("#")[0], int(p.split("#")[1])) for text, p in spelled.items()}
-        with tempfile.TemporaryDirectory() as tmp:
-            Path(tmp, "d").write_text(words)
-            Path(tmp, "k").write_text(keyphrases)
-            self.decoder = Decoder(hmm=hmm, dict=str(Path(tmp, "d")), kws=str(Path(tmp, "k")), samprate=RATE,
-                                   cmn="live", loglevel="FATAL")
-
-    def run(self, mic: np.ndarray, t0: float) -> list[tuple[str, int, float, float]]:
-        """(phrase, level, start, end) of every detection in ``mic`` loud enough to count."""
-        d = self.decoder
-        loudness = voice.Loudness(keep_s=len(mic) / RATE + 10)
-        d.start_utt()
-        for i in range(0, len(mic) - PERIOD + 1, PERIOD):
-            loudness.add(mic[i:i + PERIOD], t0 + i / RATE)
-            d.process_raw(mic[i:i + PERIOD].tobytes(), False, False)
-        d.end_utt()
-        found: dict[tuple[str, int, int], tuple[str, int, float, float]] = {}
-        for seg in d.seg() or []:
-            if seg.word.strip() not in self.spelled:
-                continue
-            phrase, level = self.spelled[seg.word.strip()]
-            start, end = t0 + seg.start_frame / 100, t0 + (seg.end_frame + 1) / 100
-            inside = loudness.between(start, end)
-            if not inside.size or np.percentile(inside, 90) - loudness.floor(start) < voice.MIN_LEVEL_DB:
-                continue
-            found.setdefault((phrase, level, int(end)), (phrase, level, start, end))
-        return list(found.values())
-
-
 def tune(work: Path, engine: str, audioguide: str, env: dict, n_trials: int = 180,
-         grid: tuple[float, ...] = tuple(range(10, 71, 4)), phrases: list[str] | None = None,
-         target: float = 0.97) -> dict:
-    """Per phrase and threshold exponent on the tuning set: detection, false triggers per hour
-    with the gate off and on; then the exponent each phrase ships with (the smallest that
-    detects ``target`` of its trials) and the formula's constants fitted to them."""
-    phrases = phrases or list(voice.DEFAULT_PHRASES)
+         offsets: tuple[float, ...] = (-8, -4, 0, 4, 8, 12), target: float = 0.95) -> dict:
+    """The product's spotter on the tuning set with every phrase's threshold exponent moved by
+    each of ``offsets`` from the one it ships with: per phrase, the share of its commands heard
+    and the false triggers per hour with the gate off and on. Then each phrase's pick: the
+    smallest exponent (fewest false triggers) that hears ``target`` of its commands, else the
+    one that hears the most. One spotter per offset (not one decoder with every threshold in
+    it: pocketsphinx restarts all of a search's phrases when one is spotted, which would make
+    the thresholds interfere)."""
+    phrases = list(voice.DEFAULT_PHRASES)
     sessions, trials, speech = build(work, "tune", engine, audioguide, env, n_trials, seed=1, phrases=phrases)
-    spotter = LevelSpotter({p: list(grid) for p in phrases})
-    hits = {p: np.zeros(len(grid)) for p in phrases}
-    ungated = {p: np.zeros(len(grid)) for p in phrases}
-    counts = {p: 0 for p in phrases}
-    gate = gate_for(sessions[0])
-    for i, trial in enumerate(trials):
-        mic, t0 = trial_mic(trial, speech[i], sessions[0])
-        counts[trial.phrase] += 1
-        end = trial.onset + trial.duration
-        near = [(level, gate.allows(start, stop)) for phrase, level, start, stop in spotter.run(mic, t0)
-                if phrase == trial.phrase and stop >= trial.onset - 0.3 and start <= end + 0.3]
-        for level in {level for level, quiet in near if quiet}:
-            hits[trial.phrase][level] += 1
-        for level in {level for level, _ in near}:
-            ungated[trial.phrase][level] += 1
-    fa_off = {p: np.zeros(len(grid)) for p in phrases}
-    fa_on = {p: np.zeros(len(grid)) for p in phrases}
-    hours = 0.0
-    for k, session in enumerate(sessions):
-        mic = narration_mic(session, 900 + k, 0.1)
-        g = gate_for(session)
-        for phrase, level, start, stop in spotter.run(mic, 0.0):
-            fa_off[phrase][level] += 1
-            fa_on[phrase][level] += g.allows(start, stop)
-        hours += session.seconds / 3600
-    table, chosen = {}, {}
-    for p in phrases:
-        rows = [{"exp": e, "detect": hits[p][k] / max(1, counts[p]), "detect_gate_off": ungated[p][k] / max(1, counts[p]),
-                 "fa_off_per_h": fa_off[p][k] / hours,
-                 "fa_on_per_h": fa_on[p][k] / hours} for k, e in enumerate(grid)]
-        table[p] = rows
+    shipped = voice.Spotter().exponents
+    hours = sum(s.seconds for s in sessions) / 3600
+    counts = {p: sum(t.phrase == p for t in trials) for p in phrases}
+    table: dict[str, list[dict]] = {p: [] for p in phrases}
+    for offset in offsets:
+        exponents = {p: e + offset for p, e in shipped.items()}
+        det = detection(exponents, trials, speech, sessions[0], by_phrase=True)
+        fa = false_triggers(exponents, sessions, seed=9, by_phrase=True)
+        for p in phrases:
+            table[p].append({"exp": shipped[p] + offset, "detect": det["by_phrase"].get(p, 0) / max(1, counts[p]),
+                             "fa_off_per_h": fa["off_by_phrase"].get(p, 0) / hours,
+                             "fa_on_per_h": fa["on_by_phrase"].get(p, 0) / hours})
+    chosen = {}
+    for p, rows in table.items():
         good = [r for r in rows if r["detect"] >= target]
-        chosen[p] = (good[0] if good else rows[-1])["exp"]
+        chosen[p] = (good[0] if good else max(rows, key=lambda r: (r["detect"], -r["exp"])))["exp"]
     n = np.array([len(voice.check_phrases({p: "pause"})[p]) for p in phrases], float)
     e = np.array([chosen[p] for p in phrases], float)
     per_phone, base = np.polyfit(n, e, 1)

@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import listen_audio as la  # noqa: E402
 from alsa_sink import occurrences  # noqa: E402
 
-SPOTTED = re.compile(r"voice: spotted '([a-z ]+)' ([\d.]+)-([\d.]+) s")
+#: A phrase acted on (a spot the player passed over ends in "ignored").
+SPOTTED = re.compile(r"voice: spotted '([a-z ]+)' ([\d.]+)-([\d.]+) s .*background$", re.MULTILINE)
 CPU = re.compile(r"voice: listened ([\d.]+) s using ([\d.]+) s of CPU")
 
 
@@ -123,7 +124,6 @@ def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeou
     text = err_path.read_text()
     captured = sink.samples()
     ends = [float(m.group(3)) for m in SPOTTED.finditer(text)]
-    acted = [i for i, line in enumerate(x for x in text.splitlines() if x.startswith("voice: spotted"))]
     arrivals = [sink.arrival(k) for k in occurrences(captured, np.asarray(earcon("heard")))]
     responses = []
     for end in ends:  # each phrase acted on has the next earcon after it
@@ -133,7 +133,7 @@ def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeou
     cpu = CPU.search(text)
     synthesized = len(list((work / "play-cache").rglob("*.*")))
     return {
-        "said": said * 2, "heard": len(acted), "paused": text.count("paused at"), "resumed": text.count("resumed at"),
+        "said": said * 2, "heard": len(ends), "paused": text.count("paused at"), "resumed": text.count("resumed at"),
         "response_median_s": float(np.median(responses)) if responses else None,
         "response_max_s": float(np.max(responses)) if responses else None,
         "responses_s": [round(r, 3) for r in responses],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from audioguide.play.gate import LEAD_S, ONSET_S, TAIL_S, SoundGate, sounding_runs
+from audioguide.play.gate import LAG_S, LEAD_S, TAIL_S, SoundGate, sounding_runs
 
 RATE = 1000  # one sample per ms keeps the arithmetic readable
 
@@ -68,15 +68,20 @@ def test_old_intervals_are_forgotten():
     assert len(gate._starts) <= 32  # KEEP_S = 30 s of history, not the whole session
 
 
-def test_a_phrase_counts_when_it_ends_after_the_sound_and_its_tail():
+def test_a_phrase_counts_when_it_begins_after_the_sound_and_its_lag_and_ends_after_its_tail():
     gate = SoundGate(clock=lambda: 0.0)
     gate.sounding(10.0, 12.0)
     assert not gate.allows(11.0, 11.8)  # said (or produced) while the guide spoke
-    assert not gate.allows(11.5, 12.0 + TAIL_S - 0.01)  # ends in the tail: the guide's last word
-    assert gate.allows(11.9, 12.0 + TAIL_S + 0.5)  # began as the guide fell silent: whole, and counted
-    assert gate.allows(12.0 + TAIL_S - ONSET_S + 0.01, 13.0)  # began in the last word's ring
+    assert not gate.allows(11.9, 12.0 + TAIL_S + 0.5)  # began in the guide's last word: its ringing
+    assert not gate.allows(12.0 + LAG_S - 0.01, 13.0)  # began as the sound still reached the room
+    assert gate.allows(12.0 + LAG_S, 13.0)  # began once the guide had fallen silent
+    assert not gate.allows(12.0 + LAG_S, 12.0 + TAIL_S - 0.01)  # ends in the tail
     assert not gate.allows(11.0, 12.0 + TAIL_S + 0.5)  # mostly the guide's own speech
     assert gate.allows(5.0, 9.9 - LEAD_S)
+    assert not gate.allows(5.0, 10.0 - LEAD_S + 0.01)  # the guide began before it ended (within the lead)
+    gate.sounding(12.5, 12.6)  # a short chime
+    assert not gate.allows(12.2, 13.5)  # a phrase spanning a chime: the chime is in it
+    assert gate.allows(12.6 + LAG_S, 13.5)
 
 
 def test_with_a_sound_bed_the_gate_is_told_only_of_the_guides_speech_and_chimes(monkeypatch):

@@ -84,7 +84,40 @@ def test_each_default_phrase_is_heard_as_its_command(phrases):
         h = heard[0]
         # The phrase sits from 100 + 1 s on; its end is found within a few frames and acted on promptly.
         assert 100.9 <= h.start < h.end <= 101 + len(at_16k(phrases[phrase])) / RATE + 0.15
-        assert h.at - h.end < 0.4
+        # Acted on once the speaker has been quiet for QUIET_S: within 0.25 s of the recording's end
+        # (which holds Piper's own trailing silence).
+        assert h.at - h.end >= voice.QUIET_S + voice.END_SLACK_S
+        assert h.at < 101 + len(at_16k(phrases[phrase])) / RATE + 0.25
+
+
+def test_a_phrase_followed_by_more_speech_is_not_a_command(phrases):
+    """A phrase spotted inside something longer is followed by speech: no command while the
+    speaker goes on (here the voiced stretches of a sentence, run straight on for 1.5 s). The
+    same phrase with a breath after it is one; so is one the guide's next line follows at once."""
+    pause, sentence = at_16k(phrases["pause now"]), at_16k(phrases["sentence"])
+    said = np.flatnonzero(np.abs(pause) > 0.02 * np.abs(pause).max())
+    frames = sentence[: len(sentence) // 160 * 160].reshape(-1, 160).astype(np.float64)
+    level = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-9)
+    voiced = np.tile(frames[level > level.max() - 20].ravel(), 3)[: 3 * RATE // 2].astype(np.int16)
+    run_on = np.concatenate([pause[:said[-1] + 1], voiced])  # Piper's silence after the phrase off
+    assert spot(voice.Spotter(), in_room(run_on)) == []
+    heard = spot(voice.Spotter(), in_room(np.concatenate([pause, np.zeros(RATE, np.int16), sentence])))
+    assert [h.action for h in heard] == ["pause"]
+    guide = SoundGate(clock=lambda: 0.0)  # the guide's next line, 0.1 s after the phrase
+    then = np.concatenate([pause[:said[-1] + 1], np.zeros(RATE // 10, np.int16), voiced])
+    guide.sounding(101 + (said[-1] + 1) / RATE + 0.1, 101 + len(then) / RATE)
+    assert [h.action for h in spot(voice.Spotter(gate=guide), in_room(then))] == ["pause"]
+
+
+def test_the_guides_own_phrase_is_passed_over_and_one_said_right_after_it_is_heard(phrases):
+    """The gate refuses "go back" (the guide was sounding it); the search goes on without
+    starting afresh, so "pause now" said 0.3 s after the guide falls silent is heard whole."""
+    guide, user = at_16k(phrases["go back"]), at_16k(phrases["pause now"])
+    audio = in_room(np.concatenate([guide, np.zeros(RATE * 3 // 10, np.int16), user]))
+    gate = SoundGate(clock=lambda: 0.0, tail_s=0.05)
+    gate.sounding(101.0, 101.0 + len(guide) / RATE)
+    assert [h.action for h in spot(voice.Spotter(), audio)] == ["back", "pause"]  # without the gate: both
+    assert [h.action for h in spot(voice.Spotter(gate=gate), audio)] == ["pause"]
 
 
 def test_a_sentence_without_a_phrase_is_not_a_command(phrases):

@@ -6,16 +6,20 @@ it starts it calls ``SoundGate.played(samples, rate, t0)``, and when it stops
 one early, ``SoundGate.stopped(at)``. The gate keeps the resulting sounding
 intervals on the ``time.monotonic()`` clock; the voice listener asks
 ``SoundGate.allows(start, end)`` about each phrase it heard, and drops it
-unless the phrase ended outside every interval.
+unless the whole phrase came after the guide fell silent.
 
 Each interval is widened by ``LEAD_S`` before and ``TAIL_S`` after: the sound
 reaches the speaker a little after ``t0`` (the device's queue: about 0.1 s with
 simpleaudio's latency, more through PulseAudio), and a room rings on after it.
 Ignoring the microphone while the guide sounded (+0.5 s) removed nearly all
-false triggers in the measurements of ``shared/design/stack-notes.md``; judging
-the phrase's end (not its start) lets a user speak as soon as the guide falls
-silent. ``scripts/bench --listen`` reports false triggers with the gate on and
-off, and how many commands said at random moments of the pauses are heard.
+false triggers in the measurements of ``shared/design/stack-notes.md``. The
+phrase's start is judged against the sound itself and its end against the
+sound plus the tail: every false trigger that passed the older rule (its first
+0.6 s could overlap the sound) began 0.08-0.24 s before a chime or word ended
+and was that sound ringing out (``scripts/bench --listen``: 13 per 1.2 h with
+the older rule, none with this one, one command in 150 fewer heard).
+``scripts/bench --listen`` reports false triggers with the gate on and off,
+and how many commands said at random moments of the pauses are heard.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ import numpy as np
 LEAD_S = 0.05
 #: Seconds after each sounding interval during which a phrase may not end.
 TAIL_S = 0.35
-#: Seconds at its start that a phrase may overlap a sounding interval and its tail:
-#: a user may begin while the guide's last word rings out, but a phrase the
-#: guide's own speech produced mostly lies inside it.
-ONSET_S = 0.6
+#: Seconds after each sounding interval during which a phrase may not begin: the
+#: device's output latency (the sound reaches the room after it is sent) and the
+#: first of the room's ringing. A user starts a phrase later still: they hear the
+#: guide stop, then react (about 0.2 s).
+LAG_S = 0.2
 #: Silences shorter than this inside a buffer do not open the gate (between
 #: words, a chime's notes): seconds.
 MIN_GAP_S = 0.25
@@ -64,9 +69,9 @@ class SoundGate:
     False makes every moment quiet (the benchmark's "gate off").
     """
 
-    def __init__(self, lead_s: float = LEAD_S, tail_s: float = TAIL_S,
+    def __init__(self, lead_s: float = LEAD_S, tail_s: float = TAIL_S, lag_s: float = LAG_S,
                  clock: Callable[[], float] = time.monotonic, enabled: bool = True) -> None:
-        self.lead_s, self.tail_s = lead_s, tail_s
+        self.lead_s, self.tail_s, self.lag_s = lead_s, tail_s, lag_s
         self.enabled = enabled
         self._clock = clock
         self._lock = threading.Lock()
@@ -109,15 +114,19 @@ class SoundGate:
             return k == 0 or self._ends[k - 1] + self.tail_s < t0
 
     def allows(self, start: float, end: float) -> bool:
-        """Whether a phrase heard from ``start`` to ``end`` (monotonic s) counts: all of it but
-        its first ``ONSET_S`` lies outside every sounding interval and its tail.
+        """Whether a phrase heard from ``start`` to ``end`` (monotonic s) counts: nothing
+        sounded between its start and its end (nor within ``lead`` after it), it began
+        ``lag`` or more after the last sound before it, and ends more than ``tail`` after it.
 
-        A phrase the guide's own voice or chimes produced lies inside them, or
-        ends within the tail (the device's output latency and the room's
-        ringing); a user who starts speaking as the guide falls silent is heard
-        whole (the recognizer hears everything) and counts.
+        A phrase the guide's own voice or chimes produced overlaps them (the
+        recognizer's word boundaries put its start inside the sound), or ends
+        within the tail (the device's output latency and the room's ringing).
         """
-        return self.quiet(min(start + ONSET_S, end), end)
+        if not self.enabled:
+            return True
+        with self._lock:
+            k = bisect.bisect_right(self._starts, end + self.lead_s)
+            return k == 0 or (self._ends[k - 1] + self.lag_s <= start and self._ends[k - 1] + self.tail_s < end)
 
     def sounding_near(self, t0: float, t1: float) -> tuple[float, float] | None:
         """The sounding interval that makes [t0, t1] not quiet (for messages), or None."""
