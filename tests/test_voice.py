@@ -18,6 +18,7 @@ import pytest
 from audioguide.play.commands import Command
 from audioguide.play.gate import SoundGate
 from audioguide.play.inputs import voice
+from audioguide.play.inputs.phrases import TUNED_EXPONENTS, check_phrases, threshold_exponent
 
 RATE = voice.RATE
 
@@ -50,27 +51,22 @@ def spot(spotter: voice.Spotter, audio: np.ndarray) -> list[voice.Heard]:
 
 
 def test_phrases_are_checked_against_the_dictionary_and_the_actions():
-    phones = voice.check_phrases({"pause now": "pause", "stop the guide": "quit"})
+    phones = check_phrases({"pause now": "pause", "stop the guide": "quit"})
     assert phones["pause now"] == ["P", "AO", "Z", "N", "AW"]
     with pytest.raises(ValueError, match="'pawz now': the recognizer's dictionary has no word 'pawz'"):
-        voice.check_phrases({"pawz now": "pause"})
+        check_phrases({"pawz now": "pause"})
     with pytest.raises(ValueError, match="'next': one syllable is too short to spot reliably"):
-        voice.check_phrases({"next": "next"})
+        check_phrases({"next": "next"})
     with pytest.raises(ValueError, match="'go on': unknown action 'forward'; the actions are: toggle, pause"):
-        voice.check_phrases({"go on": "forward"})
+        check_phrases({"go on": "forward"})
 
 
 def test_longer_phrases_and_higher_sensitivity_get_a_more_lenient_threshold():
     # A larger exponent is a smaller KWS threshold: heard more readily (bench --listen --tune's table).
-    assert voice.threshold_exponent(9, 0.5) > voice.threshold_exponent(5, 0.5)
-    assert voice.threshold_exponent(5, 1.0) > voice.threshold_exponent(5, 0.5) > voice.threshold_exponent(5, 0.0)
-    assert voice.threshold_exponent(5, 0.5, "pause now") == voice.TUNED_EXPONENTS["pause now"]
+    assert threshold_exponent(9, 0.5) > threshold_exponent(5, 0.5)
+    assert threshold_exponent(5, 1.0) > threshold_exponent(5, 0.5) > threshold_exponent(5, 0.0)
+    assert threshold_exponent(5, 0.5, "pause now") == TUNED_EXPONENTS["pause now"]
     assert voice.Spotter(sensitivity=0.8).exponents["go back"] > voice.Spotter().exponents["go back"]
-
-
-def test_the_phrases_are_announced_as_a_list():
-    assert voice.describe({"pause now": "pause"}) == '"pause now"'
-    assert voice.describe({"a b": "go", "c d": "next", "e f": "back"}) == '"a b", "c d" or "e f"'
 
 
 # -- the recognizer on real speech ------------------------------------------------------------------

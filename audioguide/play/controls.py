@@ -49,7 +49,7 @@ ACTION_HELP: dict[str, str] = {
     "volume_down": "volume down", "quit": "quit", "go": "go on", "suspend": "suspend",
 }
 NONE = "none"
-#: 0..1, the default voice sensitivity (see ``inputs.voice.threshold_exponent``).
+#: 0..1, the default voice sensitivity (see ``inputs.phrases.threshold_exponent``).
 DEFAULT_SENSITIVITY = 0.5
 KEYS_FILE = "keys.yaml"
 VOICE_FILE = "voice.yaml"
@@ -205,10 +205,10 @@ def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
     recognizer cannot spot (a word not in its dictionary, one syllable), or a
     sensitivity outside 0..1.
     """
-    from .inputs import voice
+    from .inputs.phrases import DEFAULT_PHRASES, VoiceUnavailable, check_phrases, normalize_phrase
 
     doc = _document(path, VOICE_FILE)
-    phrases: dict[str, Action] = dict(voice.DEFAULT_PHRASES)
+    phrases: dict[str, Action] = dict(DEFAULT_PHRASES)
     level = DEFAULT_SENSITIVITY
     if doc is not None:
         _check_keys(doc, {"phrases", "sensitivity"})
@@ -220,13 +220,13 @@ def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
                 raise ControlsError(f"{doc.where('phrases')}: expected phrase: action lines")
             phrases = {}
             for text, value in listed.items():
-                phrase = voice.normalize_phrase(str(text))
+                phrase = normalize_phrase(str(text))
                 phrases[phrase] = _action(doc, f"phrases.{text}", value)  # type: ignore[assignment]
                 try:
-                    voice.check_phrases({phrase: phrases[phrase]})
+                    check_phrases({phrase: phrases[phrase]})
                 except ValueError as error:
                     raise ControlsError(f"{doc.where(f'phrases.{text}')}: {error}") from None
-                except voice.VoiceUnavailable:
+                except VoiceUnavailable:
                     break  # no recognizer: --listen says so once, without failing the file
     if sensitivity is not None:
         level = _sensitivity(sensitivity, "--sensitivity")
