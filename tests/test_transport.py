@@ -8,7 +8,7 @@ from audioguide.pcm import ms_to_samples
 from audioguide.play.commands import Command
 from audioguide.play.cues import CueIndex
 from audioguide.play.transport import BACK_AGAIN_S, VOLUME_RANGE_DB, Play, Transport
-from audioguide.script import Chapter, Pause, Say
+from audioguide.script import Chapter, Chime, Pause, Say
 
 
 def session(done: bool = True, steps: int = 4) -> CueIndex:
@@ -156,7 +156,21 @@ def test_quit_stops_where_it_is():
 
 def test_next_past_the_last_step_ends_the_session():
     t = Transport(session())
-    act(t, "next", 7000)
+    assert act(t, "next", 7000) == "next: the end"
+    assert t.next() == "end"
+
+
+def test_next_on_the_last_step_plays_the_end_bell():
+    index = session(done=False)
+    index.add(Chime(kind="end", start_ms=8000, duration_ms=4000, step=3))
+    index.finish()
+    t = Transport(index)
+    assert act(t, "next", 6500) == "next: the end"
+    assert t.next() == Play(s(8000), s(12000))  # the bell, not silence: the session ends as it should
+    t.finished_buffer(s(12000))
+    assert t.next() == "end"
+    t = Transport(index)
+    act(t, "next", 9000)  # during the bell: nothing more to skip to
     assert t.next() == "end"
 
 

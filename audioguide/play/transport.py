@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..pcm import position_ms
-from ..script import Pause
+from ..script import Chime, Pause
 from ..text import fmt_clock
 from .commands import Command
 from .cues import CueIndex
@@ -140,7 +140,13 @@ class Transport:
             return f"{note}; stop? say it again to stop" if note else "stop? say it again to stop"
         if action == "next":
             self._back_at = -1e18
-            self._skip(self.cues.step_at(self._here(heard)) + 1)
+            step = self.cues.step_at(self._here(heard)) + 1
+            if self.cues.done and step not in self.cues.step_first:  # on the last step: to the end bell
+                self._skip(step)
+                self.pending_step = None
+                self._move(self._closing(self._here(heard)))
+                return "next: the end"
+            self._skip(step)
             return f"next: step {self.pending_step + 1}"
         elif action == "back":
             self._back(heard, now)
@@ -247,6 +253,14 @@ class Transport:
     def _here(self, at: int) -> int:
         """Where the listener is, as far as navigation goes: during a repeat, where it will return to."""
         return self.detour[1] if self.detour is not None else at
+
+    def _closing(self, heard: int) -> int:
+        """Where the session's end bell (its last cue) starts, unless it is being heard; else its end."""
+        cues = self.cues
+        last = cues.cues[-1] if cues.cues else None
+        if isinstance(last, Chime) and last.kind == "end" and heard < cues.starts[-1]:
+            return cues.starts[-1]
+        return cues.end
 
     def _skip(self, step: int) -> None:
         self.detour = None
