@@ -278,6 +278,8 @@ def draft(guide: str, output: str | None, force: bool) -> None:
     """
     from pathlib import Path
 
+    if guide == "-" and sys.stdin is None:  # started with standard input closed (`<&-`)
+        raise click.UsageError("standard input is closed: give the guide's file instead of -")
     source = click.get_binary_stream("stdin") if guide == "-" else Path(guide)
     text = ag.draft_routine(source, display="stdin" if guide == "-" else guide)
     if output is None:

@@ -218,6 +218,8 @@ def load_routine(ref: str | None = None) -> Routine:
 def load_routine_document(ref: str | None = None) -> tuple[Routine, yamlfile.Document]:
     """The routine (as ``load_routine``) and the YAML document it came from (for its line numbers)."""
     if ref == STDIN:
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise RoutineError("stdin: standard input is closed: give the routine's file instead of -")
         raw = sys.stdin.buffer.read(yamlfile.MAX_BYTES + 1)
         doc, name = yamlfile.parse(yamlfile.decode(raw, "stdin", RoutineError), "stdin", RoutineError), "stdin"
     else:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from audioguide import __version__
-from helpers import run_cli
+from helpers import BIN, run_cli
 
 
 def test_version_and_help():
@@ -125,6 +125,16 @@ def test_a_broken_routine_on_stdin_is_located_as_stdin(command):
     out = run_cli(command, "-", input="title: T\nsteps:\n  - sy: Hello.\n")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.startswith("audioguide: error: stdin:3: steps[0]: needs exactly one of say"), out.stderr
+
+
+@pytest.mark.parametrize("command", ["script", "check", "draft"])
+def test_dash_with_standard_input_closed_is_one_line(command):
+    """`audioguide script - <&-`: Python has no sys.stdin at all; one line, exit 2 (was an internal error)."""
+    out = subprocess.run(f'exec "{BIN / "audioguide"}" {command} - <&-', shell=True, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("audioguide: error: ") and "standard input is closed" in out.stderr
+    assert len(out.stderr.splitlines()) == 1 and "internal error" not in out.stderr
 
 
 def test_export_writes_a_routine_from_stdin(tmp_path):
