@@ -111,7 +111,7 @@ def load(source: str, where: str) -> BedSound:
     at = where if where.endswith(source) else f"{where}: {source}"
     path = Path(source).expanduser()
     if not path.exists():
-        hint = did_you_mean(source, BED_NAMES) if "/" not in source and "." not in source else ""
+        hint = did_you_mean(source.lower(), BED_NAMES) if "/" not in source and "." not in source else ""
         raise SettingsError(f"{at}: no such file; the generated beds are {', '.join(BED_NAMES)}{hint}")
     if path.is_dir():
         raise SettingsError(f"{at}: is a folder, not an audio file")

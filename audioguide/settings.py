@@ -128,7 +128,7 @@ def resolve(
     if bed is not None:
         s = _apply(routine, s, "bed", bed, oneline(f"--bed {bed}"))
     if bed_volume is not None:
-        s = _apply(routine, s, "bed_volume", _scalar(str(bed_volume)), oneline(f"--bed-volume {bed_volume}"))
+        s = _apply(routine, s, "bed_volume", _scalar(str(bed_volume)), oneline(f"--bed-volume {bed_volume if str(bed_volume).strip() else repr(bed_volume)}"))
     return s
 
 
@@ -175,10 +175,17 @@ def parse_bed(value: Any, where: str, base: Path | None = None) -> str | None:
 
 
 def parse_db(value: Any, where: str, span: tuple[float, float], what: str) -> float:
-    """A level in dB within ``span``."""
+    """A level in dB within ``span`` (a number, or text that reads as one: ``1e3``, which YAML leaves as text)."""
     lo, hi = span
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise SettingsError(f"{where}: {what} must be {fmt_number(lo)}..{fmt_number(hi)} dB, got {show(value)}")
+        got = ("nothing" if value is None or value == "" else
+               fmt_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else show(value))
+        raise SettingsError(f"{where}: {what} must be {fmt_number(lo)}..{fmt_number(hi)} dB, got {got}")
     return float(value)
 
 

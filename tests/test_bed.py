@@ -301,6 +301,7 @@ def test_bad_bed_files_are_one_line_naming_the_setting(tmp_path):
     cases = {
         str(tmp_path / "missing.mp3"): "no such file; the generated beds are brown, pink, pad",
         "browm": "no such file; the generated beds are brown, pink, pad (did you mean 'brown'?)",
+        "BROWN": "no such file; the generated beds are brown, pink, pad (did you mean 'brown'?)",
         str(tmp_path): "is a folder, not an audio file",
         str(short): "has 1.4 s of sound; a bed needs at least 2 s",
         str(silent): "is silent",
@@ -355,6 +356,8 @@ def test_bed_settings_from_flags_sets_and_timings_files(routine, tmp_path):
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"bed_volume": "-3"}, "--bed-volume -3: the bed's volume must be -40..-6 dB, got -3"),
     ({"bed_volume": "loud"}, "--bed-volume loud: the bed's volume must be -40..-6 dB, got 'loud'"),
+    ({"bed_volume": ""}, "--bed-volume '': the bed's volume must be -40..-6 dB, got nothing"),
+    ({"bed_volume": "1e3"}, "--bed-volume 1e3: the bed's volume must be -40..-6 dB, got 1000"),
     ({"sets": ["bed_duck=40"]}, "--set bed_duck=40: the ducking depth must be 0..30 dB, got 40"),
     ({"sets": ["bed_volume=-50"]}, "--set bed_volume=-50: the bed's volume must be -40..-6 dB, got -50"),
     ({"sets": ["bed=12"]}, "--set bed=12: must be brown, pink, pad, none or an audio file's path, got 12"),
