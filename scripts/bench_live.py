@@ -8,10 +8,12 @@ into which the bench speaks with paplay. Each command is "pause now" said in
 one of the guide's pauses, then "carry on" while paused; the speakers come
 from the report pool of scripts/listen_audio.py.
 
-Response: from the end of the phrase at the microphone (the recognizer's word
-boundary on the capture clock, which ``AUDIOGUIDE_DEBUG`` prints) to the first
-sample of the command's earcon reaching the speaker (the guide's buffer has
-been stopped by then). CPU: the listening thread's own CPU time over the time
+Stop: from the end of the phrase at the microphone (the recognizer's word
+boundary on the capture clock, which ``AUDIOGUIDE_DEBUG`` prints) to the last
+sample of what the player was playing reaching the speaker ("pause now": the
+player stops its buffer, the device drains it); response: to the first sample
+of the command's earcon reaching the speaker (after that drain and a new
+buffer's start; for "carry on" while paused, the only sound there is). CPU: the listening thread's own CPU time over the time
 it listened, as the player reports it at the end.
 """
 
@@ -55,8 +57,6 @@ def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeou
     """Run the live figures; returns them (response times in s, CPU share, counts)."""
     from alsa_sink import AlsaSink
     from pulse import PulseAudio, available
-
-    from audioguide.sounds import earcon
 
     missing = available()
     if missing:
@@ -121,15 +121,30 @@ def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeou
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-    text = err_path.read_text()
+    return measure(err_path.read_text(), sink, said, work)
+
+
+def measure(text: str, sink, said: int, work: Path) -> dict:
+    """The figures from the player's stderr and what reached the sink (also for a past run: ``AlsaSink``
+    pointed at its directory, with ``log`` read from its log file)."""
+    from audioguide.sounds import earcon
+
     captured = sink.samples()
     ends = [float(m.group(3)) for m in SPOTTED.finditer(text)]
-    arrivals = [sink.arrival(k) for k in occurrences(captured, np.asarray(earcon("heard")))]
-    responses = []
+    starts = occurrences(captured, np.asarray(earcon("heard")))
+    arrivals = [sink.arrival(k) for k in starts]
+    responses, stops = [], []
     for end in ends:  # each phrase acted on has the next earcon after it
-        later = [a for a in arrivals if a > end]
-        if later:
-            responses.append(later[0] - end)
+        later = [i for i, a in enumerate(arrivals) if a > end]
+        if not later:
+            continue
+        k = starts[later[0]]
+        responses.append(arrivals[later[0]] - end)
+        # The player stopped what it was playing before the earcon: its last sample reached the
+        # speaker then. Before it, nothing was playing (a "carry on" while paused): no stop.
+        stopped = sink.arrival(k - 1) if k > 0 else 0.0
+        if stopped > end:
+            stops.append(stopped - end)
     cpu = CPU.search(text)
     synthesized = len(list((work / "play-cache").rglob("*.*")))
     return {
@@ -137,6 +152,9 @@ def live(audioguide: str, engine: str, commands: int = 8, seed: int = 11, timeou
         "response_median_s": float(np.median(responses)) if responses else None,
         "response_max_s": float(np.max(responses)) if responses else None,
         "responses_s": [round(r, 3) for r in responses],
+        "stop_median_s": float(np.median(stops)) if stops else None,
+        "stop_max_s": float(np.max(stops)) if stops else None,
+        "stops_s": [round(r, 3) for r in stops],
         "cpu_share": float(cpu.group(2)) / float(cpu.group(1)) if cpu else None,
         "lines_synthesized_while_listening": synthesized,
         "work": str(work),
