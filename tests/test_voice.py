@@ -105,6 +105,19 @@ def test_a_phrase_followed_by_more_speech_is_not_a_command(phrases):
     assert [h.action for h in spot(voice.Spotter(gate=guide), in_room(then))] == ["pause"]
 
 
+def test_a_long_utterance_starts_afresh_while_the_guide_sounds(monkeypatch):
+    monkeypatch.setattr(voice, "MAX_UTTERANCE_S", 2.0)
+    gate = SoundGate(clock=lambda: 0.0)
+    gate.sounding(103.0, 104.0)
+    spotter = voice.Spotter(gate=gate)
+    noise = np.random.default_rng(1).normal(0, 60, 5 * RATE).astype(np.int16)
+    starts = []
+    for i in range(0, len(noise), voice.PERIOD):
+        spotter.feed(noise[i:i + voice.PERIOD], 100.0 + i / RATE)
+        starts.append(spotter._utt_t0)
+    assert sorted(set(starts)) == [100.0, pytest.approx(103.0, abs=0.04)]  # past 2 s, once the guide sounded
+
+
 def test_the_guides_own_phrase_is_passed_over_and_one_said_right_after_it_is_heard(phrases):
     """The gate refuses "go back" (the guide was sounding it); the search goes on without
     starting afresh, so "pause now" said 0.3 s after the guide falls silent is heard whole."""

@@ -77,6 +77,9 @@ QUIET_OVER_FLOOR_DB = 6.0
 #: A phrase still followed by speech this long (s) after it was spotted was part of
 #: something else someone said: it is dropped.
 MAX_WAIT_S = 1.0
+#: Spots the gate refuses do not end the utterance, so with no command one could last a
+#: whole session: it is started afresh after this many seconds, at a moment the guide sounds.
+MAX_UTTERANCE_S = 60.0
 #: Spots starting within this many seconds of the earliest one began together (``pick``).
 SAME_START_S = 0.2
 #: A phrase's loud frames must stand this far (dB) above the background: the
@@ -246,6 +249,10 @@ class Spotter:
         after it (``_fell_quiet``), and only if it stands ``MIN_LEVEL_DB`` above the
         background (``level``) and the gate allows it.
         """
+        if self._in_utterance and not self._pending and self._fed > MAX_UTTERANCE_S * RATE and self.gate is not None:
+            sounding = self.gate.sounding_near(t0, t0)
+            if sounding is not None and sounding[0] <= t0 <= sounding[1] - 0.1:
+                self.gap()  # a long utterance starts afresh while the guide sounds: nobody is giving a command
         if not self._in_utterance:
             for decoder, _ in self._searches:
                 decoder.start_utt()
