@@ -220,7 +220,10 @@ def load_routine_document(ref: str | None = None) -> tuple[Routine, yamlfile.Doc
     if ref == STDIN:
         if sys.stdin is None:  # started with standard input closed (`<&-`)
             raise RoutineError("stdin: standard input is closed: give the routine's file instead of -")
-        raw = sys.stdin.buffer.read(yamlfile.MAX_BYTES + 1)
+        try:
+            raw = sys.stdin.buffer.read(yamlfile.MAX_BYTES + 1)
+        except OSError as error:  # e.g. opened write-only (`0>file`)
+            raise RoutineError(f"stdin: cannot read: {error.strerror or error}") from None
         doc, name = yamlfile.parse(yamlfile.decode(raw, "stdin", RoutineError), "stdin", RoutineError), "stdin"
     else:
         path, display = locate(ref)

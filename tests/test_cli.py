@@ -128,12 +128,14 @@ def test_a_broken_routine_on_stdin_is_located_as_stdin(command):
 
 
 @pytest.mark.parametrize("command", ["script", "check", "draft"])
-def test_dash_with_standard_input_closed_is_one_line(command):
-    """`audioguide script - <&-`: Python has no sys.stdin at all; one line, exit 2 (was an internal error)."""
-    out = subprocess.run(f'exec "{BIN / "audioguide"}" {command} - <&-', shell=True, capture_output=True, text=True,
-                         timeout=60)
+@pytest.mark.parametrize("redirect, says", [("<&-", "standard input is closed"), ("0>/dev/null", "cannot read")])
+def test_dash_with_standard_input_closed_or_unreadable_is_one_line(command, redirect, says):
+    """`audioguide script - <&-`: Python has no sys.stdin at all; `0>file`: it is write-only.
+    One line, exit 2 (both were internal errors)."""
+    out = subprocess.run(f'exec "{BIN / "audioguide"}" {command} - {redirect}', shell=True, capture_output=True,
+                         text=True, timeout=60)
     assert out.returncode == 2, out.stderr
-    assert out.stderr.startswith("audioguide: error: ") and "standard input is closed" in out.stderr
+    assert out.stderr.startswith("audioguide: error: ") and says in out.stderr, out.stderr
     assert len(out.stderr.splitlines()) == 1 and "internal error" not in out.stderr
 
 

@@ -88,6 +88,8 @@ def test_voice_phrases_and_sensitivity_from_a_file_and_the_flag(tmp_path):
     ("phrases:\n  go on: forwards\n", ":2: phrases.go on: unknown action 'forwards'"),
     ("sensitivity: 3\n", ":1: sensitivity: sensitivity must be a number from 0 to 1, got 3"),
     ("phrases: {}\n", ":1: phrases: expected phrase: action lines"),
+    ("phrases:\n  hold on please: pause\n  Hold  on please!: go\n",
+     ":3: phrases.Hold  on please!: 'Hold  on please!' is the same phrase as 'hold on please'"),
 ])
 def test_a_bad_voice_file_is_one_located_line(tmp_path, text, message):
     path = write(tmp_path, "voice.yaml", text)

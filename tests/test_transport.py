@@ -174,6 +174,16 @@ def test_next_on_the_last_step_plays_the_end_bell():
     assert t.next() == "end"
 
 
+def test_next_on_the_last_step_while_speech_is_behind_still_plays_the_end_bell():
+    index = session(done=False)
+    t = Transport(index)
+    assert act(t, "next", 6500) == "next: step 5"  # how many steps there are is not known yet
+    assert t.next() == "wait"
+    index.add(Chime(kind="end", start_ms=8000, duration_ms=4000, step=3))
+    index.finish()
+    assert t.next() == Play(s(8000), s(12000))
+
+
 def test_while_speech_is_behind_it_waits_and_a_pending_step_resolves_later():
     index = session(done=False, steps=2)
     t = Transport(index)

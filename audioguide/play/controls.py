@@ -219,8 +219,13 @@ def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
             if not isinstance(listed, dict) or not listed:
                 raise ControlsError(f"{doc.where('phrases')}: expected phrase: action lines")
             phrases = {}
+            first: dict[str, str] = {}  # phrase as compared -> as written first
             for text, value in listed.items():
                 phrase = normalize_phrase(str(text))
+                if phrase in first:
+                    raise ControlsError(f"{doc.where(f'phrases.{text}')}: {text!r} is the same phrase as "
+                                        f"{first[phrase]!r} (case, spaces and end punctuation do not count)")
+                first[phrase] = str(text)
                 phrases[phrase] = _action(doc, f"phrases.{text}", value)  # type: ignore[assignment]
                 try:
                     check_phrases({phrase: phrases[phrase]})

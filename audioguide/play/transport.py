@@ -210,7 +210,7 @@ class Transport:
             elif cues.error is not None:
                 return "end"
             else:
-                self._move(cues.end)  # past the last step: the session is over
+                self._move(self._closing(self.position))  # past the last step: the end bell, if any
             self.pending_step = None
         if self.detour is not None and self.position >= self.detour[0]:
             self._move(self.detour[1])
