@@ -33,6 +33,7 @@ from ..text import did_you_mean
 from .. import yamlfile
 from .commands import ACTIONS, Action
 from .inputs.keys import DEFAULT_KEYS, HELP_KEYS
+from .inputs.phrases import DEFAULT_SENSITIVITY
 
 #: Names for keys that YAML cannot write plainly or that send escape sequences.
 KEY_NAMES: dict[str, str] = {
@@ -49,8 +50,6 @@ ACTION_HELP: dict[str, str] = {
     "volume_down": "volume down", "quit": "quit", "go": "go on", "suspend": "suspend",
 }
 NONE = "none"
-#: 0..1, the default voice sensitivity (see ``inputs.phrases.threshold_exponent``).
-DEFAULT_SENSITIVITY = 0.5
 KEYS_FILE = "keys.yaml"
 VOICE_FILE = "voice.yaml"
 

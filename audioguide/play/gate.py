@@ -107,11 +107,8 @@ class SoundGate:
         """True if nothing sounded from ``t0 - tail`` to ``t1 + lead`` (monotonic seconds)."""
         if not self.enabled:
             return True
-        with self._lock:
-            # Intervals are appended in time order and never overlap: the first one
-            # that starts after t1 + lead and every later one cannot touch [t0, t1].
-            k = bisect.bisect_right(self._starts, t1 + self.lead_s)
-            return k == 0 or self._ends[k - 1] + self.tail_s < t0
+        last = self._last_before(t1)
+        return last is None or last[1] + self.tail_s < t0
 
     def allows(self, start: float, end: float) -> bool:
         """Whether a phrase heard from ``start`` to ``end`` (monotonic s) counts: nothing
@@ -124,17 +121,21 @@ class SoundGate:
         """
         if not self.enabled:
             return True
-        with self._lock:
-            k = bisect.bisect_right(self._starts, end + self.lead_s)
-            return k == 0 or (self._ends[k - 1] + self.lag_s <= start and self._ends[k - 1] + self.tail_s < end)
+        last = self._last_before(end)
+        return last is None or (last[1] + self.lag_s <= start and last[1] + self.tail_s < end)
 
     def sounding_near(self, t0: float, t1: float) -> tuple[float, float] | None:
         """The sounding interval that makes [t0, t1] not quiet (for messages), or None."""
+        last = self._last_before(t1)
+        return last if last is not None and last[1] + self.tail_s >= t0 else None
+
+    def _last_before(self, t: float) -> tuple[float, float] | None:
+        """The last sounding interval that starts by ``t + lead``, or None."""
         with self._lock:
-            k = bisect.bisect_right(self._starts, t1 + self.lead_s)
-            if k and self._ends[k - 1] + self.tail_s >= t0:
-                return self._starts[k - 1], self._ends[k - 1]
-        return None
+            # Intervals are appended in time order and never overlap: the first one
+            # that starts after t + lead and every later one cannot touch anything before t.
+            k = bisect.bisect_right(self._starts, t + self.lead_s)
+            return (self._starts[k - 1], self._ends[k - 1]) if k else None
 
     def quiet_since(self) -> float:
         """Monotonic time from which the microphone counts again (the last tail's end)."""

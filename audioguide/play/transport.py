@@ -140,13 +140,12 @@ class Transport:
             return f"{note}; stop? say it again to stop" if note else "stop? say it again to stop"
         if action == "next":
             self._back_at = -1e18
-            step = self.cues.step_at(self._here(heard)) + 1
-            if self.cues.done and step not in self.cues.step_first:  # on the last step: to the end bell
-                self._skip(step)
+            here = self._here(heard)
+            self._skip(self.cues.step_at(here) + 1)
+            if self.cues.done and self.pending_step not in self.cues.step_first:  # on the last step
                 self.pending_step = None
-                self._move(self._closing(self._here(heard)))
+                self._move(self._closing(here))
                 return "next: the end"
-            self._skip(step)
             return f"next: step {self.pending_step + 1}"
         elif action == "back":
             self._back(heard, now)

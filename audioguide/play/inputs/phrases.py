@@ -107,8 +107,9 @@ def check_phrases(phrases: Mapping[str, str], dictionary: str | None = None) -> 
     """Validate phrases -> actions; returns each phrase's first pronunciation (phones).
 
     Raises ValueError with one line naming the phrase: an unknown action, a
-    word the recognizer does not know, fewer than two syllables, or two
-    phrases that are the same words.
+    word the recognizer does not know, or fewer than two syllables. (Two
+    phrases written differently but the same once normalized are the voice
+    file's loader's to catch: this mapping is already normalized.)
     """
     if not phrases:
         raise ValueError("no phrases to listen for")

@@ -201,21 +201,18 @@ class Spotter:
         by_length = sorted(self.exponents, key=lambda p: -len(phones[p]))
         groups = [[p] for p in by_length[:SOLO_SEARCHES]] + [by_length[SOLO_SEARCHES:]]
         self._searches: list[tuple[object, dict[str, str]]] = []
-        for group in groups:
-            if not group:
-                continue
-            words, keyphrases, spelled = keyphrase_files({p: self.exponents[p] for p in group}, known)
-            with tempfile.TemporaryDirectory(prefix="audioguide-kws-") as tmp:
-                small = Path(tmp) / "words.dict"
+        with tempfile.TemporaryDirectory(prefix="audioguide-kws-") as tmp:
+            for n, group in enumerate(g for g in groups if g):
+                words, keyphrases, spelled = keyphrase_files({p: self.exponents[p] for p in group}, known)
+                small = Path(tmp) / f"words{n}.dict"
                 small.write_text(words)
-                kws = Path(tmp) / "phrases.kws"
+                kws = Path(tmp) / f"phrases{n}.kws"
                 kws.write_text(keyphrases)
                 # cmn live: the cepstral mean adapts as audio comes (the default, batch, needs whole utterances).
                 self._searches.append((Decoder(hmm=hmm, dict=str(small), kws=str(kws), samprate=RATE, cmn="live",
                                                kws_delay=KWS_DELAY_FRAMES, loglevel="FATAL"), spelled))
         self.loudness = Loudness()
         self.gate = gate
-        self._since: float | None = None  # when the spots waiting for quiet began
         self._ignored: set[tuple[str, float]] = set()  # spots of this utterance dropped: (phrase, start)
         self._pending: dict[tuple[str, float], Heard] = {}  # spots of this utterance waiting for quiet
         self._phones = {p: len(ph) for p, ph in phones.items()}
@@ -236,7 +233,6 @@ class Spotter:
             for decoder, _ in self._searches:
                 decoder.end_utt()
             self._in_utterance = False
-        self._since = None
         self._ignored.clear()
         self._pending.clear()
 
@@ -264,14 +260,12 @@ class Spotter:
             decoder.process_raw(data, False, False)
         self._fed += len(samples)
         now = self._utt_t0 + self._fed / RATE
-        spots = self._spots()
+        spots = self._spots(now)
         if not spots:
-            self._since = None
             return []
-        self._since = now if self._since is None else self._since
         heard = pick(spots, self._phones)
         ended = self._fell_quiet(heard, now)
-        if not ended and now - self._since < MAX_WAIT_S:
+        if not ended and now - min(h.at for h in spots) < MAX_WAIT_S:
             return []
         level = self.level(heard)
         why = ("" if ended and level >= MIN_LEVEL_DB else
@@ -282,13 +276,13 @@ class Spotter:
         if why:  # every spot so far was part of it
             self._ignored.update(self._pending)
             self._pending.clear()
-            self._since = None
             return []
         self.gap()  # one utterance, one command: start afresh
         return [Heard(heard.phrase, heard.action, heard.start, heard.end, now)]
 
-    def _spots(self) -> list[Heard]:
-        """The phrases spotted in this utterance that may still be acted on (``at`` unset: 0).
+    def _spots(self, now: float) -> list[Heard]:
+        """The phrases spotted in this utterance that may still be acted on (``at``: when each
+        was first seen, ``now`` for the new ones).
 
         Kept from feed to feed (the decoder's own list forgets older spots).
         Passed over for good: a spot the gate refuses (the guide's own sound) and
@@ -312,7 +306,7 @@ class Spotter:
                     self.trace(f"{phrase!r} {start:.2f}-{end:.2f} s ignored: the guide was sounding "
                                f"{near[0]:.2f}-{near[1]:.2f} s")
                 continue
-            self._pending[key] = Heard(phrase, self.phrases[phrase], start, end, 0.0)
+            self._pending[key] = Heard(phrase, self.phrases[phrase], start, end, now)
         return list(self._pending.values())
 
     def _fell_quiet(self, heard: Heard, now: float) -> bool:
