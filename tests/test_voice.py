@@ -39,10 +39,17 @@ def in_room(speech: np.ndarray, seed: int = 0) -> np.ndarray:
     return np.clip(out, -32768, 32767).astype(np.int16)
 
 
-def spot(spotter: voice.Spotter, audio: np.ndarray) -> list[voice.Heard]:
+def speech_end(speech: np.ndarray) -> float:
+    """Seconds from the start of ``speech`` to the end of its last 10 ms frame within 30 dB of its loudest."""
+    frames = speech[: len(speech) // 160 * 160].astype(np.float64).reshape(-1, 160)
+    db = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-9)
+    return (np.flatnonzero(db >= db.max() - 30)[-1] + 1) / 100
+
+
+def spot(spotter: voice.Spotter, audio: np.ndarray, t0: float = 100.0) -> list[voice.Heard]:
     heard = []
     for i in range(0, len(audio), voice.PERIOD):
-        heard += spotter.feed(audio[i:i + voice.PERIOD], 100.0 + i / RATE)
+        heard += spotter.feed(audio[i:i + voice.PERIOD], t0 + i / RATE)
     spotter.gap()
     return heard
 
@@ -74,16 +81,23 @@ def test_longer_phrases_and_higher_sensitivity_get_a_more_lenient_threshold():
 
 def test_each_default_phrase_is_heard_as_its_command(phrases):
     spotter = voice.Spotter()
-    for phrase, action in voice.DEFAULT_PHRASES.items():
-        heard = spot(spotter, in_room(at_16k(phrases[phrase])))
+    for k, (phrase, action) in enumerate(voice.DEFAULT_PHRASES.items()):
+        t0 = 100.0 + 10 * k  # one after another, as a session hears them
+        speech = at_16k(phrases[phrase])
+        heard = spot(spotter, in_room(speech), t0)
         assert [h.action for h in heard] == [action], phrase
         h = heard[0]
-        # The phrase sits from 100 + 1 s on; its end is found within a few frames and acted on promptly.
-        assert 100.9 <= h.start < h.end <= 101 + len(at_16k(phrases[phrase])) / RATE + 0.15
+        # The phrase sits from t0 + 1 s on; its end is found within a few frames and acted on promptly.
+        assert t0 + 0.9 <= h.start < h.end <= t0 + 1 + len(speech) / RATE + 0.15
         # Acted on once the speaker has been quiet for QUIET_S: within 0.25 s of the recording's end
         # (which holds Piper's own trailing silence).
         assert h.at - h.end >= voice.QUIET_S + voice.END_SLACK_S
-        assert h.at < 101 + len(at_16k(phrases[phrase])) / RATE + 0.25
+        assert h.at < t0 + 1 + len(speech) / RATE + 0.25
+        # Where the speech really ended: its last 10 ms frame within 30 dB of its loudest
+        # (the recording alone, before the room). The spotter finds it from the room's audio...
+        assert abs(h.spoken_end - (t0 + 1 + speech_end(speech))) <= 0.035, phrase
+        # ...and acts soon after: the quiet it waits for begins in the speech's fade.
+        assert 0 < h.at - h.spoken_end <= voice.QUIET_S + voice.END_SLACK_S + 0.07, phrase
 
 
 def test_a_phrase_followed_by_more_speech_is_not_a_command(phrases):

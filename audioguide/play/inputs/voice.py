@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -74,6 +74,9 @@ END_SLACK_S = 0.05
 #: QUIET_OVER_FLOOR_DB over the background (a phrase said softly in a noisy room).
 QUIET_DROP_DB = 12.0
 QUIET_OVER_FLOOR_DB = 6.0
+#: Where a phrase's speech ended (``Heard.spoken_end``, what the response time is
+#: measured from): its last frame within this many dB of its loudest, a fade's usual end.
+SPEECH_END_DB = 30.0
 #: A phrase still followed by speech this long (s) after it was spotted was part of
 #: something else someone said: it is dropped.
 MAX_WAIT_S = 1.0
@@ -112,6 +115,11 @@ class Heard:
     """When the phrase ended, monotonic seconds."""
     at: float
     """When it was recognized (the capture time of the last sample fed), monotonic seconds."""
+    spoken_end: float | None = None
+    """When the speech ended: the end of its last 10 ms frame within ``SPEECH_END_DB`` of
+    its loudest (and over the background), monotonic seconds; None until it is acted
+    on. The recognizer's ``end`` is often earlier: it spots a phrase before its last
+    sound ("pause now" 0.3 s before, tests/test_voice.py)."""
 
 
 # -- the recognizer --------------------------------------------------------------------------
@@ -143,11 +151,16 @@ class Loudness:
             self._i = (self._i + 1) % len(self._db)
         self._rest, self._rest_t = x[n * step:], t0 + n * step / RATE
 
-    def between(self, t0: float, t1: float) -> np.ndarray:
-        """Frame levels (dB) of frames starting in [t0, t1), in time order."""
+    def frames(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """(start times in s, levels in dB) of the frames starting in [t0, t1), in time order."""
         order = np.argsort(self._t)
         t, db = self._t[order], self._db[order]
-        return db[(t >= t0) & (t < t1)]
+        inside = (t >= t0) & (t < t1)
+        return t[inside], db[inside]
+
+    def between(self, t0: float, t1: float) -> np.ndarray:
+        """Frame levels (dB) of frames starting in [t0, t1), in time order."""
+        return self.frames(t0, t1)[1]
 
     def floor(self, before: float, span: float = 6.0) -> float:
         """The background level: the 10th percentile of frame levels in the ``span`` s before ``before``."""
@@ -264,21 +277,22 @@ class Spotter:
         if not spots:
             return []
         heard = pick(spots, self._phones)
-        ended = self._fell_quiet(heard, now)
-        if not ended and now - min(h.at for h in spots) < MAX_WAIT_S:
+        spoken_end = self._fell_quiet(heard, now)
+        if spoken_end is None and now - min(h.at for h in spots) < MAX_WAIT_S:
             return []
         level = self.level(heard)
-        why = ("" if ended and level >= MIN_LEVEL_DB else
-               ": followed by more speech, ignored" if not ended else ": too faint, ignored")
+        why = ("" if spoken_end is not None and level >= MIN_LEVEL_DB else
+               ": followed by more speech, ignored" if spoken_end is None else ": too faint, ignored")
         if self.trace is not None:
-            self.trace(f"spotted {heard.phrase!r} {heard.start:.2f}-{heard.end:.2f} s (read at {time.monotonic():.2f}), "
-                       f"{level:.0f} dB over the background{why}")
+            ended = "" if spoken_end is None else f", speech ended {spoken_end:.2f} s"
+            self.trace(f"spotted {heard.phrase!r} {heard.start:.2f}-{heard.end:.2f} s{ended} (read at "
+                       f"{time.monotonic():.2f}), {level:.0f} dB over the background{why}")
         if why:  # every spot so far was part of it
             self._ignored.update(self._pending)
             self._pending.clear()
             return []
         self.gap()  # one utterance, one command: start afresh
-        return [Heard(heard.phrase, heard.action, heard.start, heard.end, now)]
+        return [replace(heard, at=now, spoken_end=spoken_end)]
 
     def _spots(self, now: float) -> list[Heard]:
         """The phrases spotted in this utterance that may still be acted on (``at``: when each
@@ -309,19 +323,26 @@ class Spotter:
             self._pending[key] = Heard(phrase, self.phrases[phrase], start, end, now)
         return list(self._pending.values())
 
-    def _fell_quiet(self, heard: Heard, now: float) -> bool:
-        """Whether the last ``QUIET_S`` seconds before ``now``, all of them at least
-        ``END_SLACK_S`` after ``heard`` ended, were quiet: every frame ``QUIET_DROP_DB``
-        under the phrase's loud frames or back near the background (the speaker
-        stopped, and the room's ring died)."""
+    def _fell_quiet(self, heard: Heard, now: float) -> float | None:
+        """If the last ``QUIET_S`` seconds before ``now``, all of them at least
+        ``END_SLACK_S`` after ``heard`` ended, were quiet (every frame ``QUIET_DROP_DB``
+        under the phrase's loud frames or back near the background: the speaker
+        stopped, and the room's ring died), when the speech ended (``Heard.spoken_end``).
+        None: not quiet (yet)."""
         if now - QUIET_S < heard.end + END_SLACK_S:
-            return False
-        if self.gate is not None and self.gate.sounding_near(heard.end + END_SLACK_S, now) is not None:
-            return True  # the guide spoke again right after it: its sound is no sign the user went on
+            return None
         inside = self.loudness.between(heard.start, heard.end)
         loud = float(np.percentile(inside, 90)) if inside.size else -120.0
-        quiet = max(loud - QUIET_DROP_DB, self.loudness.floor(heard.start) + QUIET_OVER_FLOOR_DB)
-        return bool(self.loudness.between(now - QUIET_S, now).max(initial=-120.0) <= quiet)
+        floor = self.loudness.floor(heard.start) + QUIET_OVER_FLOOR_DB
+        quiet = max(loud - QUIET_DROP_DB, floor)
+        guide = self.gate.sounding_near(heard.end + END_SLACK_S, now) if self.gate is not None else None
+        # The guide spoke again right after it: its sound is no sign the user went on.
+        until = now if guide is None else guide[0]
+        times, levels = self.loudness.frames(heard.start, until)
+        if guide is None and levels[times >= now - QUIET_S].max(initial=-120.0) > quiet:
+            return None
+        speech = times[levels >= max(levels.max(initial=-120.0) - SPEECH_END_DB, floor)]
+        return float(speech[-1]) + 1 / FRAMES_PER_S if speech.size else heard.end
 
 
 # -- the microphone ------------------------------------------------------------------------
