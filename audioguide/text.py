@@ -63,7 +63,12 @@ _SHOW.maxstring = _SHOW.maxother = 60
 
 
 def show(value: Any) -> str:
-    """``repr(value)`` for a message: short, one line, and safe for any value a YAML file can hold."""
+    """``repr(value)`` for a message: short, one line, and safe for any value a YAML file can hold.
+
+    None (a YAML key with no value, ``--set gap=``) is "nothing".
+    """
+    if value is None:
+        return "nothing"
     if isinstance(value, int) and not isinstance(value, bool):
         return fmt_number(value)
     try:

@@ -36,10 +36,14 @@ LEAD_S = 0.05
 #: Seconds after each sounding interval during which a phrase may not end.
 TAIL_S = 0.35
 #: Seconds after each sounding interval during which a phrase may not begin: the
-#: device's output latency (the sound reaches the room after it is sent) and the
-#: first of the room's ringing. A user starts a phrase later still: they hear the
-#: guide stop, then react (about 0.2 s).
-LAG_S = 0.2
+#: device's output latency (the sound reaches the room after it is sent: 0.1 s
+#: with simpleaudio's buffer, up to 0.2 s through PulseAudio) and the first of the
+#: room's ringing. A user starts a phrase later still: they hear the guide stop,
+#: then react (about 0.2 s). At 0.2 s two false triggers a session began 0.22 s
+#: after a counted word was sent, in its ringing at the microphone; 0.25 s heard
+#: as many commands (``scripts/bench --listen``: tuning set 170 of 180, report set
+#: 129 of 150 either way).
+LAG_S = 0.25
 #: Silences shorter than this inside a buffer do not open the gate (between
 #: words, a chime's notes): seconds.
 MIN_GAP_S = 0.25
