@@ -9,6 +9,7 @@ the edge: SIGTERM and SIGHUP end a live session like Ctrl-C, Ctrl-Z suspends it.
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import signal
@@ -450,11 +451,20 @@ def cache_clear() -> None:
     click.echo(f"removed {ag.clear_cache()} entries")
 
 
+#: Write errors that standard output may meet (a full disk, a quota, a device error, a file too big).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every error into one line and an exit code."""
     debug = bool(os.environ.get("AUDIOGUIDE_DEBUG"))
+    if sys.stdout is None:  # started with standard output closed (`>&-`): what it prints would vanish
+        click.echo("audioguide: error: standard output is closed; to discard what audioguide prints, "
+                   "send it to /dev/null (>/dev/null)", err=True)
+        sys.exit(2)
     try:
         code = cli.main(args=argv, prog_name="audioguide", standalone_mode=False)
+        sys.stdout.flush()  # a full disk behind `> file` shows here, not at exit
     except click.exceptions.Abort:
         click.echo("audioguide: interrupted", err=True)
         code = 130
@@ -479,6 +489,13 @@ def main(argv: list[str] | None = None) -> None:
         # `audioguide script | head`: the reader left; that is not our failure.
         sys.stderr.close()
         code = 0
+    except OSError as exc:
+        if debug or exc.filename is not None or exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        # Our own files are named in our errors; a nameless write error is standard output's (`> /dev/full`).
+        click.echo(f"audioguide: error: cannot write to standard output: {exc.strerror}", err=True)
+        sys.stdout = None  # what is left in its buffer cannot be written either: do not try again at exit
+        code = 1
     except Exception as exc:  # the last line of defence: never a traceback for users
         if debug:
             raise

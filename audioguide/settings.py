@@ -8,6 +8,8 @@ a file that ``--timings`` accepts unchanged.
 
 from __future__ import annotations
 
+import shlex
+
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -235,10 +237,13 @@ def _apply_timings_file(routine: Routine, s: Settings, path: Path, display: str)
 def timings_yaml(routine: Routine, s: Settings | None = None) -> str:
     """Every setting with its description and range, as a timings file."""
     s = s or defaults(routine)
+    # How to name the routine again: a bundled one by its name, a file by its path.
+    ref = routine.display if Path(routine.display).exists() else routine.name
+    ref = "ROUTINE" if routine.display == "stdin" else shlex.quote(ref)
     out = [
         f"# Timings for {routine.title!r} (routine: {routine.name}).",
         "# Change any value, then pass this file back, for example:",
-        "#   audioguide export --timings my-timings.yaml",
+        f"#   audioguide export {ref} --timings my-timings.yaml",
         "# Durations are seconds (decimals allowed); counts are whole numbers.",
         "",
     ]

@@ -139,6 +139,17 @@ def test_dash_with_standard_input_closed_or_unreadable_is_one_line(command, redi
     assert len(out.stderr.splitlines()) == 1 and "internal error" not in out.stderr
 
 
+@pytest.mark.parametrize("command", ["script", "routines", "timings hand-massage", "check"])
+@pytest.mark.parametrize("redirect, code, says", [(">/dev/full", 1, "cannot write to standard output: No space left"),
+                                                  (">&-", 2, "standard output is closed")])
+def test_standard_output_full_or_closed_is_one_line(command, redirect, code, says):
+    """`> /dev/full` was an internal error; `>&-` printed nothing and exited 0."""
+    out = subprocess.run(f'exec "{BIN / "audioguide"}" {command} {redirect}', shell=True, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == code and out.stderr == f"audioguide: error: {says}" + out.stderr.split(says)[1], out.stderr
+    assert len(out.stderr.splitlines()) == 1
+
+
 def test_export_writes_a_routine_from_stdin(tmp_path):
     out = run_cli("export", "-", "--engine", "pyttsx3", "-o", str(tmp_path / "s.wav"), input=STDIN_ROUTINE)
     assert out.returncode == 0, out.stderr

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import ControlsError
-from ..text import did_you_mean
+from ..text import did_you_mean, fmt_number, show
 from .. import yamlfile
 from .commands import ACTIONS, Action
 from .inputs.keys import DEFAULT_KEYS, HELP_KEYS
@@ -132,14 +132,13 @@ def _check_keys(doc: yamlfile.Document, known: set[str]) -> None:
 
 
 def _action(doc: yamlfile.Document, where: str, value: Any, allow_none: bool = False) -> Action | None:
-    if allow_none and value in (None, NONE):
+    if allow_none and value == NONE:
         return None
     if not isinstance(value, str) or value not in ACTIONS:
-        shown = value if isinstance(value, str) else repr(value)
-        hint = did_you_mean(shown, list(ACTIONS)) if isinstance(value, str) else ""
+        hint = did_you_mean(value, list(ACTIONS)) if isinstance(value, str) else ""
         extra = f" or {NONE}" if allow_none else ""
-        raise ControlsError(f"{doc.where(where)}: unknown action {shown!r}{hint}; the actions are: "
-                            f"{', '.join(ACTIONS)}{extra}")
+        what = "no action given" if value is None or value == "" else f"unknown action {show(value)}{hint}"
+        raise ControlsError(f"{doc.where(where)}: {what}; the actions are: {', '.join(ACTIONS)}{extra}")
     return value  # type: ignore[return-value]
 
 
@@ -175,17 +174,20 @@ def load_keys(path: str | Path | None = None, any_key: bool = False) -> KeyMap:
             keys = {}  # a big target: the default small keys go; the file's own keys stay
     listed = doc.data.get("keys") or {}
     if not isinstance(listed, dict):
-        raise ControlsError(f"{doc.where('keys')}: expected key: action lines, got {type(listed).__name__}")
+        raise ControlsError(f"{doc.where('keys')}: expected key: action lines, got {show(listed)}")
     named: dict[str, str] = {}
     for name, value in listed.items():
         key = key_of(name)
         if key is None:
-            raise ControlsError(f"{doc.where(f'keys.{name}')}: {name!r} is not a key: use one character or "
+            # YAML reads yes/no/on/off/true/false as true or false: quoted, "on" is no key name either.
+            why = "YAML read it as true/false" if isinstance(name, bool) else f"{show(name)} is not a key"
+            raise ControlsError(f"{doc.where(f'keys.{name}')}: {why}: use one character or "
                                 f"a name ({', '.join(KEY_NAMES)})")
-        same = key.lower() if key.isalpha() and len(key) == 1 else key  # "b" is the key, with or without shift
+        letter = key.isalpha() and len(key) == 1
+        same = key.lower() if letter else key  # "b" is the key, with or without shift
         if same in named:
-            raise ControlsError(f"{doc.where(f'keys.{name}')}: {name!r} is the same key as {named[same]!r} "
-                                "(a letter means both cases)")
+            raise ControlsError(f"{doc.where(f'keys.{name}')}: {name!r} is the same key as {named[same]!r}"
+                                + (" (a letter means both cases)" if letter else ""))
         named[same] = str(name)
         action = _action(doc, f"keys.{name}", value, allow_none=True)
         # "none" takes the key's action away: it stays listed, doing nothing (not the other keys' action).
@@ -221,6 +223,8 @@ def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
             first: dict[str, str] = {}  # phrase as compared -> as written first
             for text, value in listed.items():
                 phrase = normalize_phrase(str(text))
+                if not phrase:
+                    raise ControlsError(f"{doc.where(f'phrases.{text}')}: an empty phrase; write the words to say")
                 if phrase in first:
                     raise ControlsError(f"{doc.where(f'phrases.{text}')}: {text!r} is the same phrase as "
                                         f"{first[phrase]!r} (case, spaces and end punctuation do not count)")
@@ -241,5 +245,6 @@ def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
 
 def _sensitivity(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ControlsError(f"{where}: sensitivity must be a number from 0 to 1, got {value!r}")
+        got = fmt_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else show(value)
+        raise ControlsError(f"{where}: must be a number from 0 to 1, got {got}")
     return float(value)
