@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import bisect
 import math
-import warnings
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import sounds
-from .errors import SettingsError
+from . import encoders, sounds
+from .errors import MixError, SettingsError
 from .loudness import TARGET_LUFS, limit, measure
 from .pcm import FULL_SCALE, SAMPLE_RATE, ms_to_samples
 from .script import CHIME_MS, Chime, Cue, Say
@@ -218,10 +218,14 @@ def _decode(path: Path, at: str) -> np.ndarray:
     """A file's audio as float64 mono at SAMPLE_RATE in int16 scale (pydub decodes, through ffmpeg).
 
     ``at`` starts every error message (the setting and the file)."""
-    warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
+    converter = encoders.ffmpeg()  # imports pydub without its warning about a missing ffmpeg
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
 
+    # pydub reads WAV itself; anything else needs ffmpeg and ffprobe (without them it
+    # reports "No such file or directory", which reads as if the bed file were missing).
+    if path.suffix.lower() != ".wav" and not (shutil.which(converter) and shutil.which("ffprobe")):
+        raise MixError(f"{at}: reading it needs ffmpeg and ffprobe, not found: sudo apt-get install ffmpeg")
     try:
         segment = AudioSegment.from_file(str(path), duration=MAX_LOOP_S + 60)  # room for trimmed silence
     except CouldntDecodeError as e:

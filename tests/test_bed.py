@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from audioguide import bed, sounds
-from audioguide.errors import SettingsError
+from audioguide.errors import MixError, SettingsError
 from audioguide.loudness import measure
 from audioguide.pcm import SAMPLE_RATE, ms_to_samples
 from audioguide.script import Chapter, Chime, Cue, Pause, Say
@@ -270,6 +270,14 @@ def test_any_file_ffmpeg_reads_becomes_a_mono_loop_at_the_mix_rate(music, kind):
     top = np.fft.rfftfreq(2 * SAMPLE_RATE, 1 / SAMPLE_RATE)[np.argsort(spectrum)[-3:]]
     assert sorted(np.round(top)) == pytest.approx([220, 277, 330], abs=1)  # the chord, at the right pitch
     assert sound.lufs == pytest.approx(measure(sound.loop, SAMPLE_RATE)[0])
+
+
+def test_without_ffmpeg_a_compressed_bed_says_what_is_missing_and_a_wav_still_loads(music, monkeypatch):
+    """It said "cannot be read: No such file or directory", as if the bed file were missing."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(MixError, match=r"^--bed: .*music.ogg: reading it needs ffmpeg and ffprobe, not found"):
+        bed.load(str(music["ogg"]), "--bed")
+    assert bed.load(str(music["wav"]), "--bed").loop.size  # pydub reads WAV itself
 
 
 def test_24_bit_and_mono_files_load_at_the_same_level(tmp_path):
