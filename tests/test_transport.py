@@ -69,6 +69,14 @@ def test_next_goes_to_the_first_sample_of_the_next_step_and_resumes_a_pause():
     assert t.next() == Play(s(2000), s(8000)) and t.jumped
 
 
+def test_next_pressed_twice_before_the_jump_plays_goes_two_steps():
+    """Both presses printed "next: step 2" and it moved one step."""
+    t = Transport(session())
+    assert act(t, "next", 500) == "next: step 2"
+    assert act(t, "next", 500) == "next: step 3"
+    assert t.next().start == t.cues.starts[t.cues.step_first[2]]
+
+
 def test_next_and_back_judge_the_step_by_what_was_heard_not_where_the_drain_ended():
     t = Transport(session())
     # Heard at 1.9 s (step 0); the device drained on to 2.1 s (step 1).

@@ -141,7 +141,9 @@ class Transport:
         if action == "next":
             self._back_at = -1e18
             here = self._here(heard)
-            self._skip(self.cues.step_at(here) + 1)
+            # Pressed again before the jump was played: from the step already chosen, so two presses go two steps.
+            current = self.pending_step if self.pending_step is not None else self.cues.step_at(here)
+            self._skip(current + 1)
             if self.cues.done and self.pending_step not in self.cues.step_first:  # on the last step
                 self.pending_step = None
                 self._move(self._closing(here))
