@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 import audioguide.draft.phrases as ph
+from ..amounts import LIMITS
 from .counts import CountRules
 from .nodes import Node, capital, chapter_name_words, help_text, num, say, short, slug, speak, strip_or, title_from, unique
 from .reading import Guide, Section, Unit
@@ -29,6 +30,7 @@ TIME_SETTINGS = {
     "rep_time": (3, 1, 10, "Seconds for one counted movement."),
     "switch_time": (10, 0, 120, "Time to change to the other side."),
 }
+#: A draft's counts and seconds stay within 1..these (a literal amount's limits in a routine).
 MAX_COUNT, MAX_SECONDS = 100, 600
 
 
@@ -66,9 +68,12 @@ class Drafter(CountRules, SideRules):
         while name in self.settings or name in self.options:
             name, n = f"{base}_{suffix}_{n}", n + 1
         unit = "count" if suffix in ("times", "sets") else "seconds"
+        top = MAX_COUNT if unit == "count" else MAX_SECONDS
         if amount is not None:
             default, lo, hi = amount.value, amount.lo, amount.hi
-        top = MAX_COUNT if unit == "count" else MAX_SECONDS
+            if not 1 <= default <= top:  # "for 15 minutes", "1000 times": the draft must still compile
+                self.setting_checks[name] = clamped(amount, unit, top)
+                default = min(max(default, 1), top)
         lo = max(1, min(lo, default))
         hi = min(top, max(hi, default))
         spec = {"default": num(default), "min": num(lo), "max": num(hi), "unit": unit, "help": help}
@@ -294,17 +299,26 @@ class Drafter(CountRules, SideRules):
         amounts = ph.find_amounts(spoken) or ph.find_amounts(raw)
         amounts = [a for a in amounts if a.replace is None or a.replace[1] <= len(spoken)] if amounts else []
         if ph.refers_back(spoken):
-            self.count_back(spoken, amounts)
+            self.count_back(spoken, ph.usable(amounts))
             return
         if spoken.endswith(":"):
             self.note(spoken)  # an intro to a list; a choice that follows replaces it
             return
         if self.inline_choice(spoken):
             return
-        if not (ph.is_instruction(spoken) or unit.kind != "paragraph" and amounts) or ph.is_frequency(spoken):
+        if not (ph.is_instruction(spoken) or unit.kind != "paragraph" and ph.usable(amounts)) \
+                or ph.is_frequency(spoken):
             self.note(spoken)
             return
-        self.instruction(spoken, amounts)
+        mark = len(self.out)
+        self.instruction(spoken, ph.usable(amounts))
+        unusable = [a for a in amounts if a.unusable]
+        if unusable:  # "Press 0 times": no count is made, and the author should know why
+            node = next((n for top in self.out[mark:] for n in top.walk() if n.key == "say" and n.group != -1),
+                        self.out[-1])
+            node.comments += [f'CHECK: the guide says "{a.phrase}" ({a.unusable}): no '
+                              f'{"count" if a.unit == "count" else "hold"} is made; the words are spoken as written'
+                              for a in unusable]
 
     def instruction(self, text: str, amounts: list[ph.Amount]) -> None:
         main = next((a for a in amounts if a.unit == "seconds"), None) or next((a for a in amounts), None)
@@ -379,6 +393,19 @@ class Drafter(CountRules, SideRules):
             loop.comments.append(f'CHECK: "{amount.phrase}" is read as {num(amount.sets.value)} sets of '
                                  f"{num(amount.value)} {what}, with no rest between sets")
         self.out.append(loop)
+
+
+def clamped(amount: ph.Amount, unit: str, top: int) -> str:
+    """The CHECK for a number out of the draft's range: what the guide said and what the draft uses."""
+    if amount.value < 1:
+        return f'the guide says "{amount.phrase}"; the draft uses 1 s, the shortest it drafts'
+    said = f" ({num(amount.value):,} s)" if amount.minutes else ""
+    if unit == "seconds":
+        uses, limit = f"{top} s, the longest", f"{num(LIMITS[unit][1])} s"
+    else:
+        uses, limit = f"{top}, the most", f"{num(LIMITS[unit][1])}"
+    return (f'the guide says "{amount.phrase}"{said}; the draft uses {uses} it drafts '
+            f"(a setting may go up to {limit}: raise its max and default)")
 
 
 def _action(sentence: str) -> bool:

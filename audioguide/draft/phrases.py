@@ -67,8 +67,13 @@ _PROPER = re.compile(r"(?<=[a-z,] )((?:The |the )?[A-Z][\w'&.-]+(?: (?:[A-Z][\w'
 
 # -- amounts -------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?|\d+(?:\.\d+)?")
-_RANGE_JOIN = r"\s*(?:-|to|or|and)\s*"
+#: A plain number: digits, with a decimal point or thousands commas ("10,000").
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?|" + _DIGITS)
+_RANGE_JOIN = r"\s*(?:-|\u2013|to|or|and)\s*"
+#: Just before a number's digits, these make it part of a larger token: a sign ("-5"), an exponent
+#: ("1e3"), a fraction ("1/2"), a decimal comma ("1,5"): the draft does not read such a number.
+_GLUED = re.compile(r"[\w.,/^+\-\u2212\u00b1]$")
 _QUALIFIER = re.compile(r"(?:at least|a minimum of|no less than|about|around|roughly|approximately|up to)\s+$", re.I)
 _ADVERBS_OF_NUMBER = {"once": 1, "twice": 2}
 _VAGUE = {
@@ -80,10 +85,10 @@ _VAGUE = {
                             r"you can|you like)\b", re.I), 30, (5, 600))],
 }
 #: Exercise shorthand: "3x10", "3 x 10 reps", "2 × 30s", "3 sets of 10": sets of repetitions (or of holds).
-_SETS = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:[x\u00d7]|sets?\s+of)\s*(\d{1,4}(?:\.\d+)?)"
+_SETS = re.compile(r"(?<![\w.+\-\u2212])(\d{1,3})\s*(?:[x\u00d7]|sets?\s+of)\s*(\d{1,4}(?:\.\d+)?)"
                    r"(?:\s*(reps?|repetitions|times|seconds|secs?|s|minutes|mins?)\b)?(?!\w)(?!\.\d)", re.I)
 #: "x10", "10x", "× 10": a count.
-_TIMES_X = re.compile(r"(?<![\w.])(?:[x\u00d7]\s*(\d{1,3})|(\d{1,3})\s*[x\u00d7])(?!\w)", re.I)
+_TIMES_X = re.compile(r"(?<![\w.+\-\u2212])(?:[x\u00d7]\s*(\d{1,3})|(\d{1,3})\s*[x\u00d7])(?!\w)", re.I)
 _UNITS = {"times": "count", "time": "count", "reps": "count", "repetitions": "count",
           "seconds": "seconds", "second": "seconds", "secs": "seconds", "sec": "seconds", "s": "seconds",
           "minutes": "minutes", "minute": "minutes", "mins": "minutes", "min": "minutes", "breaths": "count",
@@ -113,14 +118,16 @@ class Amount:
     each_way: bool = False
     sets: "Amount | None" = None
     """The count of sets in exercise shorthand: ``3`` of "3x10" (3 sets of 10), ``2`` of "2 x 30s"."""
+    unusable: str = ""
+    """Why no setting can hold it ("not a whole number", "zero", ...); its words are spoken as written."""
 
 
 def _number(words: str) -> float | None:
     words = words.strip().lower()
     if not words:
         return None
-    if re.fullmatch(r"\d+(?:\.\d+)?", words):
-        return float(words)
+    if re.fullmatch(_DIGITS, words):
+        return float(words.replace(",", ""))
     if words in _ADVERBS_OF_NUMBER:
         return float(_ADVERBS_OF_NUMBER[words])
     try:
@@ -184,7 +191,7 @@ def find_amounts(text: str) -> list[Amount]:
         if unit == "count" and _FREQUENCY.match(text, m.start()):
             continue
         high = _number_before(text, m.start() - (text[m.start() - 1:m.start()] == "-"))
-        if high is None or word == "s" and not text[high[1]:high[2]].isdigit():
+        if high is None or word == "s" and not text[high[1]:high[2]].replace(",", "").isdigit():
             continue  # "s" is a unit only after digits: "30 s"
         hi_value, start, stop = high
         lo_value = hi_value
@@ -196,6 +203,12 @@ def find_amounts(text: str) -> list[Amount]:
         qualifier = _QUALIFIER.search(text[:start])
         phrase_start = qualifier.start() if qualifier else start
         if not free(phrase_start, m.end()):
+            continue
+        if _GLUED.search(text[:start]):  # "-5 times", "1e3 seconds": the whole token, never half of it
+            token = re.search(r"\S*$", text[:start]).start()
+            if free(token, m.end()):
+                found.append(Amount(unit if unit != "minutes" else "seconds", hi_value, hi_value, hi_value,
+                                    text[token:m.end()], token, None, unusable="not a plain number"))
             continue
         q = qualifier.group(0).strip().lower() if qualifier else ""
         if unit == "count" or word in ("seconds", "second"):
@@ -218,9 +231,12 @@ def _sets(m: re.Match) -> Amount:
     sets, each, word = float(m.group(1)), float(m.group(2)), (m.group(3) or "").lower()
     unit = _UNITS[word or "times"]
     amount = _exact(unit, each, each, m.group(0), m.start(), (m.start(), m.end()), "{}", "")
+    counted = _exact("count", sets, sets, m.group(0), m.start(), None, "{}", "")
+    if amount.unusable or counted.unusable:  # "0x10": no sets to loop over
+        return replace_fields(amount, replace=None, unusable=amount.unusable or counted.unusable)
     if amount.minutes:  # "2 x 1 min": the words stay; the setting is in seconds (CHECK)
         amount = replace_fields(amount, replace=None)
-    return replace_fields(amount, sets=_exact("count", sets, sets, m.group(0), m.start(), None, "{}", ""))
+    return replace_fields(amount, sets=counted)
 
 
 def is_bare_amount(text: str) -> bool:
@@ -230,6 +246,11 @@ def is_bare_amount(text: str) -> bool:
     for a in sorted(amounts, key=lambda a: a.start, reverse=True):
         rest = rest[:a.start] + rest[_end(a):]
     return bool(amounts) and not re.search(r"[A-Za-z0-9]", re.sub(r"\b(?:each|per) side\b", "", rest))
+
+
+def usable(amounts: list[Amount]) -> list[Amount]:
+    """The amounts a setting can hold (not "0 times", "5.5 times", "-5 times")."""
+    return [a for a in amounts if not a.unusable]
 
 
 def _end(a: Amount) -> int:
@@ -246,6 +267,10 @@ def _exact(unit: str, lo: float, hi: float, phrase: str, start: int, replace: tu
     minutes = unit == "minutes"
     if minutes:
         unit, lo, hi, replace = "seconds", lo * 60, hi * 60, None  # the words stay in minutes
+    whole = float(lo).is_integer() and float(hi).is_integer()
+    unusable = "zero" if lo <= 0 else "not a whole number" if unit == "count" and not whole else ""
+    if unusable:  # "0 times", "5.5 times": no setting can hold it; the words are spoken as written
+        return Amount(unit, lo, lo, hi, phrase, start, None, template, minutes=minutes, unusable=unusable)
     if lo != hi:
         return Amount(unit, lo, lo, hi, phrase, start, replace, template, minutes=minutes)
     if qualifier in ("at least", "a minimum of", "no less than"):
@@ -296,7 +321,7 @@ def is_slow(text: str) -> bool:
 
 def refers_back(text: str) -> bool:
     """"Repeat at least five times", "Do this 10-15 times": a count for what came before."""
-    return bool(_REFER_BACK.match(core(text))) and any(a.unit == "count" for a in find_amounts(text))
+    return bool(_REFER_BACK.match(core(text))) and any(a.unit == "count" for a in usable(find_amounts(text)))
 
 
 def hold_verb(text: str) -> bool:
