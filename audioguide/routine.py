@@ -284,6 +284,8 @@ class _Validator:
                 f"{before}: {yamlfile.quote(text)}")
 
     def text(self, value: Any, path: str, *, allow_empty: bool = False) -> str:
+        if not isinstance(value, str) and path in self.doc.written:
+            value = self.doc.written[path]  # `say: 1:30` is the text 1:30, not YAML 1.1's number 90
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = fmt_number(value)
         if isinstance(value, dict) and value and all(v is None for v in value.values()):

@@ -6,7 +6,9 @@ rejected at the first ``*``, before any expansion), refuse documents nested
 deeper or holding more values than any routine needs (PyYAML's composer is
 recursive and slow: 10,000 nested ``[`` would end in a RecursionError, a
 megabyte of values takes many seconds) and keep the line of every node so that
-errors can say ``foot.yaml:42: steps[3].hold: ...``.
+errors can say ``foot.yaml:42: steps[3].hold: ...``. Of an unquoted value we
+also keep what YAML does not: the text as written when YAML read it as a number
+or true/false (``1:30`` is 90 in YAML 1.1).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class Document:
     """``"steps[3].hold"`` -> 1-based line number."""
     flow: set[str] = field(default_factory=set)
     """Paths of mappings written inline as ``{...}`` (where a comma ends text)."""
+    written: dict[str, str] = field(default_factory=dict)
+    """Unquoted values YAML read as a number, true/false or a date: path -> the text as written (``"1:30"``)."""
 
     def where(self, path: str) -> str:
         """``file:line: path`` for messages (the line of the nearest known parent)."""
@@ -125,17 +129,16 @@ def parse(text: str, display: str, error: type[Exception]) -> Document:
         raise error(oneline(f"{display}: invalid YAML: {exc}")) from None
     finally:
         loader.dispose()
-    lines: dict[str, int] = {}
+    doc = Document(None, display, {})
     if node is None:
-        return Document(None, display, lines)
+        return doc
     try:
-        flow: set[str] = set()
-        data = _build(node, "", lines, loader, flow)
+        doc.data = _build(node, "", doc, loader, text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark else ""
         raise error(oneline(f"{display}{line}: invalid YAML: {exc.problem}")) from None
-    return Document(data, display, lines, flow)
+    return doc
 
 
 #: ``key: value`` on one line of block YAML, with the list dash if any.
@@ -177,11 +180,11 @@ def load(path: Path, display: str, error: type[Exception]) -> Document:
     return parse(read_text(path, display, error), display, error)
 
 
-def _build(node, path: str, lines: dict[str, int], loader, flow: set[str]) -> Any:
-    lines[path] = node.start_mark.line + 1
+def _build(node, path: str, doc: Document, loader, text: str) -> Any:
+    doc.lines[path] = node.start_mark.line + 1
     if isinstance(node, MappingNode):
         if node.flow_style:
-            flow.add(path)
+            doc.flow.add(path)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
@@ -192,12 +195,15 @@ def _build(node, path: str, lines: dict[str, int], loader, flow: set[str]) -> An
             if key in out:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             child = f"{path}.{key}" if path else str(key)
-            out[key] = _build(value_node, child, lines, loader, flow)
-            lines[child] = key_node.start_mark.line + 1  # "where is tender_hold" means the key's line
+            out[key] = _build(value_node, child, doc, loader, text)
+            doc.lines[child] = key_node.start_mark.line + 1  # "where is tender_hold" means the key's line
         return out
     if isinstance(node, SequenceNode):
-        return [_build(v, f"{path}[{i}]", lines, loader, flow) for i, v in enumerate(node.value)]
-    return _scalar(node, loader)
+        return [_build(v, f"{path}[{i}]", doc, loader, text) for i, v in enumerate(node.value)]
+    value = _scalar(node, loader)
+    if node.style is None and value is not None and not isinstance(value, str):  # unquoted `1:30`: YAML read 90
+        doc.written[path] = node.value
+    return value
 
 
 def _scalar(node, loader) -> Any:

@@ -267,3 +267,19 @@ def test_an_indentation_mistake_gets_no_misleading_hint():
     with pytest.raises(RoutineError) as err:
         parse_routine("title: T\nsteps:\n  - say: hi\n      then: 3\n", display="r.yaml")
     assert str(err.value) == "r.yaml:4: invalid YAML: mapping values are not allowed here"
+
+
+@pytest.mark.parametrize("written, spoken_as", [
+    ("1:30", "One minute thirty seconds."),  # YAML 1.1 reads a base-60 number, 90: it was "Ninety."
+    ("Yes", "Yes."),                          # YAML 1.1 reads true: it was "must be text, got true/false"
+    ("1.10", "One point one zero."),          # a float, 1.1
+    ("007", "Seven."),                        # an octal 7: it was "7"
+])
+def test_unquoted_text_that_yaml_reads_as_a_number_is_the_text_as_written(written, spoken_as):
+    routine = parse_routine(f"title: {written}\nsteps:\n  - chapter: {written}\n  - say: {written}\n"
+                            f"  - for_each: {{as: x, items: [{written}], steps: [{{say: 'Item {{x}}.'}}]}}\n")
+    assert routine.title == routine.steps[0].title == routine.steps[1].text == written
+    said = [c for c in compile_script(routine, resolve(routine)).cues if isinstance(c, Say)]
+    assert said[0].spoken == spoken_as and said[1].text == f"Item {written}."
+    with pytest.raises(RoutineError, match=r"r.yaml:3: steps\[0\].say: must be text, got nothing"):
+        parse_routine("title: T\nsteps:\n  - say: ~\n", "r.yaml")  # an empty value is still a mistake
