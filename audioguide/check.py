@@ -1,6 +1,6 @@
 """``audioguide check``: what in a routine will not sound right, found before anyone listens.
 
-Two kinds of warning, each with the file and line of the step:
+Three kinds of warning, each with the file and line of the step:
 
 * **time to act**: an instruction that asks for a movement ("Sit on a chair",
   "Press into it") is followed by less than ``MIN_ACT_MS`` before the next
@@ -10,7 +10,10 @@ Two kinds of warning, each with the file and line of the step:
   lead-in and counts), at the routine's
   defaults and every value of each option;
 * **read literally**: text the voice may still read oddly after the spoken-text
-  rules (``spoken.normalize`` notes: an unknown symbol, a number glued to letters).
+  rules (``spoken.normalize`` notes: an unknown symbol, a number glued to letters);
+* **cut by a comment**: unquoted text with `` #`` in the middle of a sentence
+  (``say: Now do set #2 of ...``), which YAML reads as the start of a comment, so
+  the rest of the line is silently left out.
 
 Errors (a routine that does not load or compile) are raised as the loader's
 and compiler's own errors; the CLI exits 2 on them and 0 with warnings.
@@ -29,6 +32,7 @@ from .script import Cue, Say
 from .settings import defaults
 from .spoken import normalize, to_spoken
 from .text import fmt_number
+from .yamlfile import Document, quote
 
 MIN_ACT_MS = 2000
 """Time to do what an instruction asks (a movement of a hand or foot): at least 2 s."""
@@ -51,6 +55,11 @@ _LEADING = frozenset("now then first next gently slowly softly and so please jus
                      "still lightly".split())
 _MAX_VARIANTS = 32
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: Paths of values that are text: what a step says, titles, help.
+_TEXT_PATH = re.compile(r"(?:^|\.)(?:say|brief|again|chapter|release|title|description|artist|help)$|"
+                        r"\.items\[\d+\]$|^pronunciations\.")
+#: The end of a sentence: a comment after it is the author's note, not lost text.
+_SENTENCE_END = tuple(".!?:;)\"'\u201d\u2019")
 
 
 @dataclass(frozen=True)
@@ -71,10 +80,14 @@ def check_routine(ref: str | None) -> list[Finding]:
     """
     routine, doc = r.load_routine_document(ref)
     sessions = [list(traced_cues(routine, settings)) for settings in _variants(routine)]
-    findings: dict[tuple[str, bool], str] = {}  # one of each kind per place (sides and options repeat them)
-    for step_path, message in [*_literal_text(routine, sessions), *_time_to_act(sessions)]:
-        findings.setdefault((doc.where(step_path), "movement" in message), message)
-    return sorted((Finding(where, message) for (where, _), message in findings.items()), key=_file_order)
+    findings: dict[tuple[str, str], str] = {}  # one of each kind per place (sides and options repeat them)
+    for kind, found in (("comment", _cut_by_comments(doc)), ("literal", _literal_text(routine, sessions)),
+                        ("act", _time_to_act(sessions))):
+        for step_path, message in found:
+            findings.setdefault((doc.where(step_path), kind), message)
+    rank = {"comment": 0, "act": 1, "literal": 2}  # on one line, the cut text first: it explains the others
+    ordered = sorted(findings.items(), key=lambda item: (_line(item[0][0]), rank[item[0][1]], item[0][0]))
+    return [Finding(where, message) for (where, _), message in ordered]
 
 
 def asks_to_move(spoken: str) -> bool:
@@ -140,6 +153,30 @@ def _literal_text(routine: Routine, sessions: list[list[tuple[Cue, str]]]) -> li
     return out
 
 
+def _cut_by_comments(doc: Document) -> list[tuple[str, str]]:
+    """Unquoted text that a `` #`` cut in the middle of a sentence: ``say: Now do set #2 of ...`` says "Now do set".
+
+    A comment the author meant is not one: a ``# `` with a space after it, after
+    the end of a sentence or a wider gap (``say: Sit down.   # the chair``).
+    """
+    out = []
+    for path, (text, comment) in doc.comments.items():
+        gap = len(comment) - len(comment.lstrip())
+        glued = comment[gap + 1:gap + 2] not in ("", " ", "#")  # "#2", "#hashtag": part of the text
+        if not _TEXT_PATH.search(path) or not glued and (gap > 1 or text.rstrip().endswith(_SENTENCE_END)):
+            continue
+        whole = f"{text}{comment}"
+        out.append((path, f'"{_short(text)}" stops at "{_short(comment.strip())}": YAML reads " #" as the start of a '
+                          f"comment and leaves the rest out; put the whole text in quotes: {_key(path)}{quote(whole)}"))
+    return out
+
+
+def _key(path: str) -> str:
+    """``say: `` for ``steps[3].say``; nothing for a list item."""
+    last = re.split(r"[.\[]", path)[-1]
+    return "" if last.endswith("]") else f"{last}: "
+
+
 def _texts(steps: tuple[r.Step, ...]):
     """(step, key, text) of every text a step can say."""
     for step in steps:
@@ -170,6 +207,6 @@ def _short(text: str, limit: int = 50) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _file_order(finding: Finding) -> tuple[int, str]:
-    match = re.match(r".*?:(\d+):", finding.where)
-    return (int(match.group(1)) if match else 0, finding.where)
+def _line(where: str) -> int:
+    match = re.match(r".*?:(\d+):", where)
+    return int(match.group(1)) if match else 0

@@ -8,7 +8,8 @@ recursive and slow: 10,000 nested ``[`` would end in a RecursionError, a
 megabyte of values takes many seconds) and keep the line of every node so that
 errors can say ``foot.yaml:42: steps[3].hold: ...``. Of an unquoted value we
 also keep what YAML does not: the text as written when YAML read it as a number
-or true/false (``1:30`` is 90 in YAML 1.1).
+or true/false (``1:30`` is 90 in YAML 1.1), and a comment right after it on its
+line (``say: Now do set #2`` ends at ``set``), for ``audioguide check``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class Document:
     """Paths of mappings written inline as ``{...}`` (where a comma ends text)."""
     written: dict[str, str] = field(default_factory=dict)
     """Unquoted values YAML read as a number, true/false or a date: path -> the text as written (``"1:30"``)."""
+    comments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Unquoted values with a comment after them on their line: path -> (the value's text, ``"  # the rest"``)."""
 
     def where(self, path: str) -> str:
         """``file:line: path`` for messages (the line of the nearest known parent)."""
@@ -180,6 +183,10 @@ def load(path: Path, display: str, error: type[Exception]) -> Document:
     return parse(read_text(path, display, error), display, error)
 
 
+#: Blanks and a comment to the end of the line, right after a value.
+_COMMENT_AFTER = re.compile(r"[ \t]+#[^\r\n\x85\u2028\u2029]*")
+
+
 def _build(node, path: str, doc: Document, loader, text: str) -> Any:
     doc.lines[path] = node.start_mark.line + 1
     if isinstance(node, MappingNode):
@@ -201,8 +208,12 @@ def _build(node, path: str, doc: Document, loader, text: str) -> Any:
     if isinstance(node, SequenceNode):
         return [_build(v, f"{path}[{i}]", doc, loader, text) for i, v in enumerate(node.value)]
     value = _scalar(node, loader)
-    if node.style is None and value is not None and not isinstance(value, str):  # unquoted `1:30`: YAML read 90
-        doc.written[path] = node.value
+    if node.style is None:  # unquoted: YAML may have read it as something else, or cut it at a " #"
+        if value is not None and not isinstance(value, str):
+            doc.written[path] = node.value
+        comment = _COMMENT_AFTER.match(text, node.end_mark.index)
+        if comment:
+            doc.comments[path] = (node.value, comment.group(0).rstrip())
     return value
 
 

@@ -1,6 +1,9 @@
-"""audioguide check: time to act after movements, and text that may be read literally, with file and line."""
+"""audioguide check: time to act, text read literally, text a comment cut short; each with file and line."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +103,54 @@ def test_text_is_checked_as_it_is_said_with_placeholders_filled_in(tmp_path):
     found = [str(f) for f in check_routine(str(path))]
     assert found == [f'{path}:11: steps[1].per_side.steps[0].say: "Now the left foot § here.": the symbol \'§\' '
                      'is not spoken (spoken: "Now the left foot here.")']  # no "the letter 'n'" for {n}
+
+
+CUT = """\
+title: Squeeze   # the title, and a comment the author meant
+steps:
+  - chapter: Sets                   # a chapter boundary
+  - say: Sit down. # no warning: the sentence ended
+    then: 5
+  - say: Now do set #2 of the squeeze, with 3 reps.
+    then: 3
+  - say: "Now do set #3 of the squeeze."
+    then: 3
+  - say: Press the # key
+    then: 3
+  - for_each:
+      as: finger
+      items:
+        - thumb   # the items of a list are text too
+        - finger #2
+      steps: [{say: "Your {finger}.", then: 2}]
+"""
+
+
+def test_text_a_comment_cut_in_the_middle_of_a_sentence_is_a_located_warning(tmp_path):
+    path = tmp_path / "cut.yaml"
+    path.write_text(CUT)
+    found = [str(f) for f in check_routine(str(path))]
+    assert found == [
+        f'{path}:6: steps[2].say: "Now do set" stops at "#2 of the squeeze, with 3 reps.": YAML reads " #" as the '
+        'start of a comment and leaves the rest out; put the whole text in quotes: '
+        'say: "Now do set #2 of the squeeze, with 3 reps."',
+        f'{path}:10: steps[4].say: "Press the" stops at "# key": YAML reads " #" as the start of a comment and '
+        'leaves the rest out; put the whole text in quotes: say: "Press the # key"',
+        f'{path}:16: steps[5].for_each.items[1]: "finger" stops at "#2": YAML reads " #" as the start of a comment '
+        'and leaves the rest out; put the whole text in quotes: "finger #2"',
+    ]
+    run = run_cli("check", str(path))
+    assert run.returncode == 0 and run.stdout.splitlines()[0] == found[0] and run.stdout.endswith("\n3 warnings\n")
+
+
+def test_the_readme_table_row_for_a_comment_is_what_check_says(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Mistakes YAML makes easy"):]
+    (row,) = [line for line in table.splitlines() if line.startswith("| `- say:") and "#" in line]
+    wrote, reads, write = re.findall(r"^\| `(.*?)` \| (.*?) \| `(.*?)` \|$", row)[0]
+    for step, warned in ((wrote, True), (write, False)):
+        path = tmp_path / "r.yaml"
+        path.write_text(f"title: T\nsteps:\n  {step}\n    then: 3\n")
+        found = [f.message for f in check_routine(str(path)) if "stops at" in f.message]
+        assert bool(found) == warned and "audioguide check" in reads
+        assert not warned or found[0].endswith(write.removeprefix("- "))
