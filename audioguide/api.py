@@ -181,7 +181,8 @@ def export_session(
     title = routine.title
     if listener:
         title = f"{title}, for {check_name(listener, 'listener')}"
-    kind = check_output(path, fmt, bitrate)  # a bad path or bitrate, or a missing ffmpeg, costs nothing
+    # A bad path or bitrate, or a missing ffmpeg, costs nothing; given as it came ("" and "-" are not paths).
+    kind = check_output(path if output is None else output, fmt, bitrate)
     bed = load_bed(settings)  # so does a bad bed file
     synth = make_synthesizer(engine, voice, settings.pace, pronunciations=routine.pronunciations)
     meta = Metadata(title=title, artist=routine.artist, album="audioguide", comment=routine.description)

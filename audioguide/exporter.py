@@ -14,9 +14,11 @@ and ``<stem>.json`` (the script it was made from).
 
 Every file is written to a temporary file in its own directory, fsynced and
 renamed into place, so an existing output is only ever replaced by a complete
-new one. Missing parent directories are created (``mkdir -p``): the default
-output lives under ``build/``, and a typo'd folder is easier to spot than a
-refusal. Encoding runs ffmpeg (the one pydub finds).
+new one. A symbolic link is
+written through (its target replaced); a named pipe, a device or
+``/dev/stdout`` is refused before any work. Missing parent directories are
+created (``mkdir -p``): the default output lives under ``build/``, and a
+typo'd folder is easier to spot than a refusal. Encoding runs ffmpeg (the one pydub finds).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from . import encoders
 from .cover import COVER_SIZE, cover_png
 from .encoders import ToolFailed
 from .errors import ExportError, OutputPathError
-from .files import probe_writable, write_atomic
+from .files import check_target, probe_writable, write_atomic
 from .formats import check_bitrate, format_for
 from .id3tag import put_tag, tag_bytes
 from .progress import CancelToken, Progress, ProgressFn, check_cancel
@@ -95,9 +97,15 @@ class Metadata:
 def check_output(path: str | os.PathLike[str], fmt: str | None = None, bitrate: str | None = None) -> str:
     """Everything about the output that can fail before any work: the format for
     ``path``, the bitrate for that format (``formats.check_bitrate``), its folder
-    (created if missing, and writable), and ffmpeg when needed. Call it first so
+    (created if missing, and writable), what is at the audio's and the sidecars'
+    paths (a folder, a named pipe, a device or ``/dev/stdout`` is refused; a
+    symbolic link is written through), and ffmpeg when needed. Call it first so
     a bad path or bitrate costs nothing; ``export`` calls it too.
     """
+    if os.fspath(path) in ("", "-"):  # Path("") is ".", and "-" has no suffix: say what they meant
+        raise OutputPathError("-: audio cannot go to standard output; give a file name (like session.mp3)"
+                              if os.fspath(path) == "-" else "the output path is empty; give a file name "
+                              "(like session.mp3)")
     path = Path(path)
     kind = format_for(path, fmt)
     check_bitrate(kind, bitrate)
@@ -126,14 +134,15 @@ def export(
     ``bitrate`` (``64k``) applies to mp3, m4b and ogg, within ``formats.BITRATES``
     (None: ``formats.DEFAULT_BITRATE``); WAV takes none. ``progress`` is called as each
     stage begins; ``cancel`` is checked then too, until the audio file is in
-    place (``Cancelled`` leaves every previous file untouched).
-    Missing parent folders are created. Returns the paths written: audio,
-    transcript, script. Raises ``OutputPathError`` (exit 2) for an unusable
-    path or format and ``ExportError`` (exit 1, one line) when encoding or
+    place (``Cancelled`` leaves every previous file untouched). A symbolic
+    link at a path is written through. Missing parent folders are created.
+    Returns the paths written: audio, transcript, script. Raises
+    ``OutputPathError`` (exit 2) for an unusable path or format
+    (``check_output``) and ``ExportError`` (exit 1, one line) when encoding or
     writing fails; the previous files at those paths are then left untouched.
     """
-    path = Path(path)
     kind = check_output(path, fmt, bitrate)
+    path = Path(path)
     bitrate = check_bitrate(kind, bitrate)
     vtt, js = path.with_suffix(".vtt"), path.with_suffix(".json")
     stage = _Stages(progress, _STAGES[kind] + 2, cancel)
@@ -358,20 +367,20 @@ def _guarded(path: Path, kind: str, action: Callable[[], object]) -> None:
 
 
 def _check_output_path(path: Path, sidecars: tuple[Path, ...]) -> None:
-    for p in (path, *sidecars):
-        if p.is_dir():
-            raise OutputPathError(f"{p}: is a directory, give a file name")
-    if path in sidecars:
+    # Every file of the set, before any work: a named pipe at the .json is as bad as one at the audio.
+    targets = {p: check_target(p, OutputPathError) for p in (path, *sidecars)}
+    if path in sidecars or targets[path] in [targets[s] for s in sidecars]:
         raise OutputPathError(f"{path}: the audio would overwrite its own {path.suffix} sidecar")
-    parent = path.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputPathError(f"{path}: cannot create folder {parent}: {e.strerror or e}") from None
-    try:
-        probe_writable(parent, path.name)
-    except OSError as e:
-        raise OutputPathError(f"{path}: folder {parent} is not writable: {e.strerror or e}") from None
+    # The folders the files land in: the one named (as named, for messages), and where a symbolic link leads.
+    for parent in dict.fromkeys(dest.parent if p.is_symlink() else p.parent for p, dest in targets.items()):
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OutputPathError(f"{path}: cannot create folder {parent}: {e.strerror or e}") from None
+        try:
+            probe_writable(parent, path.name)
+        except OSError as e:
+            raise OutputPathError(f"{path}: folder {parent} is not writable: {e.strerror or e}") from None
 
 
 def _require_ffmpeg(path: Path) -> None:

@@ -2,9 +2,11 @@
 
 Every output (audio, transcript, script JSON) and every speech cache entry is
 written to a hidden temporary file in the same folder (``.NAME.PID.RANDOM.part``),
-fsynced and renamed into place. The writer's pid in the name lets a later run
+fsynced and renamed into place. A symbolic link is written through: its target is
+replaced, the link stays. The writer's pid in the name lets a later run
 tell a temp file left by a killed writer (removed) from one still being written
-(left alone).
+(left alone). ``check_target`` refuses what must not be replaced (a named pipe,
+a device, ``/dev/stdout``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import glob
 import os
 import secrets
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
@@ -27,29 +30,129 @@ def write_atomic(path: str | os.PathLike[str], write_fn: Callable[[Path], object
     rename, so a crash leaves either the old file or the complete new one; with
     ``durable`` the folder is fsynced after the rename too (POSIX makes a
     rename durable only then; a cache entry whose loss costs one synthesis can
-    skip that). On any exception the temp file is removed and the exception
-    propagates; ``path`` is untouched. Raises OSError from the file system.
+    skip that). A symbolic link is written through (``destination``). On any
+    exception the temp file is removed and the exception propagates; ``path``
+    is untouched. Raises OSError from the file system.
     """
-    path = Path(path)
-    remove_stale_parts(path)
-    # Same directory, so os.replace is an atomic rename on one filesystem;
-    # hidden and random so it never collides with or looks like a real output.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{PART_SUFFIX}")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
+    with FileSet(durable=durable) as files:
+        files.write(path, write_fn)
+        files.commit()
+    return Path(path)
+
+
+class FileSet:
+    """Files that replace their old versions together or not at all (an export's audio and sidecars).
+
+    ``write`` fills each one's temp file beside its destination and fsyncs it;
+    ``commit`` then renames them all into place. Until ``commit``, nothing at
+    the paths has changed, so a failure in any write (a full disk) keeps the
+    whole old set; leaving the ``with`` block removes every temp file not
+    renamed. The renames take no space, so once every file is written they
+    do not fail for want of room::
+
+        with FileSet() as files:
+            files.write(audio, fill_audio)
+            files.write(transcript, fill_transcript)
+            files.commit()
+    """
+
+    def __init__(self, *, durable: bool = True) -> None:
+        self.durable = durable
+        self._parts: list[tuple[Path, Path]] = []  # (temp file, destination), in order
+
+    def __enter__(self) -> FileSet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for tmp, _ in self._parts:
+            tmp.unlink(missing_ok=True)
+        self._parts.clear()
+
+    def write(self, path: str | os.PathLike[str], write_fn: Callable[[Path], object]) -> Path:
+        """Have ``write_fn(tmp)`` fill a new, empty temp file for ``path`` (see ``write_atomic``); returns ``tmp``."""
+        dest = destination(Path(path))
+        remove_stale_parts(dest)
+        # Same directory, so os.replace is an atomic rename on one filesystem;
+        # hidden and random so it never collides with or looks like a real output.
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}{PART_SUFFIX}")
+        self._parts.append((tmp, dest))  # first: a signal right after the create still gets it removed
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         write_fn(tmp)
         fd = os.open(tmp, os.O_RDWR)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        fsync_dir(path.parent)
-    return path
+        return tmp
+
+    def commit(self) -> None:
+        """Rename every written file into place (then, if ``durable``, fsync their folders)."""
+        folders = []
+        for tmp, dest in self._parts:
+            os.replace(tmp, dest)
+            if dest.parent not in folders:
+                folders.append(dest.parent)
+        self._parts.clear()
+        if self.durable:
+            for folder in folders:
+                fsync_dir(folder)
+
+
+def destination(path: Path) -> Path:
+    """The file that writing ``path`` replaces: ``path``, or the file its symbolic links lead to.
+
+    A link is written through: its target gets the new contents and the link
+    stays a link. A dangling link leads to the file it names (created).
+    """
+    return link_hops(path)[-1]
+
+
+def link_hops(path: Path) -> list[Path]:
+    """``path`` (its folder's links resolved) and each place its own symbolic links lead to, in order.
+
+    The last is where a write lands. At most 40 links are followed (Linux's
+    limit); a loop ends there, still a link, and any use of it fails with ELOOP.
+    """
+    hops = [Path(os.path.realpath(path.parent)) / path.name]
+    while len(hops) <= 40 and hops[-1].is_symlink():
+        step = hops[-1].parent / os.readlink(hops[-1])  # a relative link is relative to its own folder
+        hops.append(Path(os.path.realpath(step.parent)) / step.name)
+    return hops
+
+
+#: What a path is, when it is neither a regular file nor a folder (``stat.S_IFMT`` -> words).
+_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket"}
+
+
+def check_target(path: Path, error: type[Exception]) -> Path:
+    """Where writing the output ``path`` lands (``destination``), once it is known to be a file one may replace.
+
+    Raises ``error`` with one line naming ``path`` when it is a folder, when
+    it leads into /proc through a link (``/dev/stdout``, ``/dev/fd/3``: a file
+    descriptor of this process, not a file), or when what is there is not a
+    regular file (a named pipe, a device, a socket) or cannot be looked at (a
+    link loop). A path that does not exist yet (or whose folder does not) passes.
+    """
+    hops = link_hops(path)
+    literal = Path(os.path.abspath(path))
+    # A link in /proc, or one leading there, is a process's open file (/dev/stdout -> /proc/self/fd/1),
+    # whatever it points at now; a plain name in /proc is left to the folder's own checks.
+    if any(hop.parts[1:2] == ("proc",) and (hop != literal or i < len(hops) - 1) for i, hop in enumerate(hops)):
+        raise error(f"{path}: leads into /proc (standard output or another open file descriptor), not to a file; "
+                    "give a file name")
+    try:
+        mode = os.stat(hops[-1]).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return hops[-1]  # a new file (a missing folder is the caller's to make)
+    except OSError as exc:
+        raise error(f"{path}: cannot be used: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise error(f"{path}: is a directory, give a file name")
+    if not stat.S_ISREG(mode):
+        raise error(f"{path}: is {_KINDS.get(stat.S_IFMT(mode), 'an unusual kind of file')}, not a regular file; "
+                    "give another name")
+    return hops[-1]
 
 
 def stale_parts(folder: Path, pattern: str = "*") -> Iterator[Path]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import AudioguideError, BadInputError, ExportError, GuideError, OutputPathError
-from ..files import probe_writable, read_bounded, write_atomic
+from ..files import check_target, probe_writable, read_bounded, write_atomic
 from .build import TIME_SETTINGS, Drafter
 from .emit import document
 from .reading import MAX_BYTES, decode, parse_guide
@@ -108,14 +108,20 @@ def check_compiles(text: str, display: str) -> None:
 def save_draft(text: str, path: str | os.PathLike, *, force: bool = False) -> Path:
     """Write a drafted routine to ``path`` atomically (a complete file or none); returns the path.
 
-    An existing file is replaced only with ``force``. Missing folders are
+    An existing file is replaced only with ``force``; a symbolic link is
+    written through (its target replaced, the link kept). Missing folders are
     created. Raises ``OutputPathError`` (exit 2) for an existing file without
-    ``force``, a directory, or a folder that cannot be made or written to; ``ExportError``
-    (exit 1) when writing fails (a full disk), leaving any old file as it was.
+    ``force``, an empty path or ``-``, a directory, a named pipe, a device or
+    ``/dev/stdout`` (``files.check_target``), or a folder that cannot be made
+    or written to; ``ExportError`` (exit 1) when writing fails (a full disk),
+    leaving any old file as it was.
     """
+    if os.fspath(path) in ("", "-"):  # Path("") would be "."
+        raise OutputPathError("-: give a file name; without -o the routine is printed to standard output"
+                              if os.fspath(path) == "-" else "the output path is empty; give a file name "
+                              "(like routine.yaml)")
     path = Path(path)
-    if path.is_dir():
-        raise OutputPathError(f"{path}: is a directory, give a file name")
+    check_target(path, OutputPathError)  # before "already exists": --force would not make a pipe writable
     if path.exists() and not force:
         raise OutputPathError(f"{path}: already exists; add --force to replace it")
     try:
