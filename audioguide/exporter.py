@@ -12,9 +12,9 @@ CHAPTERnnn comments, cover) and WAV (the exact timeline samples, no tags).
 Beside the audio go ``<stem>.vtt`` (a WebVTT transcript of the spoken lines)
 and ``<stem>.json`` (the script it was made from).
 
-Every file is written to a temporary file in its own directory, fsynced and
-renamed into place, so an existing output is only ever replaced by a complete
-new one. A symbolic link is
+Every file is written to a temporary file in its own directory and fsynced;
+once all three are written they are renamed into place, so an existing set is
+only ever replaced by a complete new one, never in part. A symbolic link is
 written through (its target replaced); a named pipe, a device or
 ``/dev/stdout`` is refused before any work. Missing parent directories are
 created (``mkdir -p``): the default output lives under ``build/``, and a
@@ -47,7 +47,7 @@ from . import encoders
 from .cover import COVER_SIZE, cover_png
 from .encoders import ToolFailed
 from .errors import ExportError, OutputPathError
-from .files import check_target, probe_writable, write_atomic
+from .files import FileSet, check_target, probe_writable
 from .formats import check_bitrate, format_for
 from .id3tag import put_tag, tag_bytes
 from .progress import CancelToken, Progress, ProgressFn, check_cancel
@@ -133,13 +133,14 @@ def export(
 
     ``bitrate`` (``64k``) applies to mp3, m4b and ogg, within ``formats.BITRATES``
     (None: ``formats.DEFAULT_BITRATE``); WAV takes none. ``progress`` is called as each
-    stage begins; ``cancel`` is checked then too, until the audio file is in
-    place (``Cancelled`` leaves every previous file untouched). A symbolic
-    link at a path is written through. Missing parent folders are created.
-    Returns the paths written: audio, transcript, script. Raises
-    ``OutputPathError`` (exit 2) for an unusable path or format
-    (``check_output``) and ``ExportError`` (exit 1, one line) when encoding or
-    writing fails; the previous files at those paths are then left untouched.
+    stage begins; ``cancel`` is checked then too (``Cancelled`` leaves every
+    previous file untouched). The three files replace the previous ones
+    together, once all are written (``files.FileSet``); a symbolic link at a
+    path is written through. Missing parent folders are created. Returns the
+    paths written: audio, transcript, script. Raises ``OutputPathError`` (exit
+    2) for an unusable path or format (``check_output``) and ``ExportError``
+    (exit 1, one line) when encoding or writing fails; the previous files at
+    those paths are then left untouched, all three.
     """
     kind = check_output(path, fmt, bitrate)
     path = Path(path)
@@ -154,13 +155,16 @@ def export(
     def write_audio(tmp: Path) -> None:
         _WRITERS[kind](audio, tmp, meta, bitrate, stage)
 
-    _guarded(path, kind, lambda: write_atomic(path, write_audio))
-    script = audio.script
-    stage.cancel = None  # the audio is in place: finish its sidecars rather than leave old ones beside it
-    stage("writing transcript")
-    _guarded(vtt, kind, lambda: write_atomic(vtt, lambda tmp: tmp.write_text(vtt_text(script), encoding="utf-8")))
-    stage("writing script")
-    _guarded(js, kind, lambda: write_atomic(js, lambda tmp: tmp.write_text(script.dumps(), encoding="utf-8")))
+    # All three are written before any is renamed into place: a failure in any
+    # (a full disk at the last one) leaves the whole previous set, not a mix.
+    with FileSet() as files:
+        _guarded(path, kind, lambda: files.write(path, write_audio))
+        script = audio.script
+        stage("writing transcript")
+        _guarded(vtt, kind, lambda: files.write(vtt, lambda tmp: tmp.write_text(vtt_text(script), encoding="utf-8")))
+        stage("writing script")
+        _guarded(js, kind, lambda: files.write(js, lambda tmp: tmp.write_text(script.dumps(), encoding="utf-8")))
+        _guarded(path, kind, files.commit)
     if progress is not None:
         progress(Progress("done", stage.total, stage.total, "stage"))
     return [path, vtt, js]

@@ -2,7 +2,8 @@
 
 Every output (audio, transcript, script JSON) and every speech cache entry is
 written to a hidden temporary file in the same folder (``.NAME.PID.RANDOM.part``),
-fsynced and renamed into place. A symbolic link is written through: its target is
+fsynced and renamed into place; an export's files are renamed together once all
+are written (``FileSet``). A symbolic link is written through: its target is
 replaced, the link stays. The writer's pid in the name lets a later run
 tell a temp file left by a killed writer (removed) from one still being written
 (left alone). ``check_target`` refuses what must not be replaced (a named pipe,

@@ -3,6 +3,7 @@ encoder, a full disk, an engine failing on one line; and deterministic output.""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import random
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from audioguide.cli import main
+from audioguide.script import Script
 from fakes import ToneEngine
 from helpers import BIN, run_cli
 
@@ -144,6 +146,54 @@ def test_full_disk_while_writing_corrupts_nothing(tiny, small_disk, fmt):
     assert len(lines) == 1 and "Traceback" not in run.stderr
     assert lines[0].startswith(f"audioguide: error: cannot write {out}") and "No space left" in lines[0]
     assert {p.name: digest(p) for p in out.parent.iterdir()} == before  # nothing lost, no temp file left
+
+
+@pytest.mark.parametrize("runs_out_at", [".vtt", ".json"])
+def test_full_disk_at_a_sidecar_keeps_the_whole_previous_set(tiny, tmp_path, small_disk, runs_out_at):
+    """The new audio fits, a sidecar does not: no file of the set may be the new one (a user once got the
+    new .mp3 and .vtt beside the old .json)."""
+    out = small_disk.path / "out" / "s.mp3"
+    assert subprocess.run(export_cmd(tiny, out), capture_output=True).returncode == 0
+    before = {p.name: digest(p) for p in out.parent.iterdir()}
+    # The new set, made elsewhere first (same cache, so the same bytes), to know what each file takes.
+    ref = tmp_path / "ref" / "s.mp3"
+    assert subprocess.run(export_cmd(tiny, ref, "--set", "hold=5"), capture_output=True).returncode == 0
+    page = os.statvfs(small_disk.path).f_frsize  # tmpfs gives each file whole pages
+
+    def pages(p: Path) -> int:
+        return -(-p.stat().st_size // page) * page
+
+    room = pages(ref) + (pages(ref.with_suffix(".vtt")) if runs_out_at == ".json" else 0)
+    small_disk(leave=room)  # the new audio (and .vtt) exactly; not one page more
+    run = subprocess.run(export_cmd(tiny, out, "--set", "hold=5"), capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.splitlines() == [
+        f"audioguide: error: cannot write {out.with_suffix(runs_out_at)}: No space left on device"]
+    assert {p.name: digest(p) for p in out.parent.iterdir()} == before  # all old, no temp file left
+    (small_disk.path / "filler").unlink()
+    assert subprocess.run(export_cmd(tiny, out, "--set", "hold=5"), capture_output=True).returncode == 0
+    assert {p.name: digest(p) for p in out.parent.iterdir()} == {p.name: digest(p) for p in ref.parent.iterdir()}
+
+
+def test_the_last_file_failing_to_write_keeps_the_whole_previous_set(tiny, tmp_path, capsys, register_engine,
+                                                                     monkeypatch):
+    """The user's case exactly, by fault injection: the audio and the transcript are written, the
+    script JSON is not (a full disk). None of the three may be new."""
+    register_engine("tone", ToneEngine)
+    previous = {name: f"previous {name}".encode() for name in ("s.mp3", "s.vtt", "s.json")}
+    for name, data in previous.items():
+        (tmp_path / name).write_bytes(data)
+
+    def full_disk(_script) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Script, "dumps", full_disk)  # what the exporter writes into the .json
+    with pytest.raises(SystemExit) as exit_:
+        main(["export", str(tiny), "--engine", "tone", "-o", str(tmp_path / "s.mp3")])
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"audioguide: error: cannot write {tmp_path / 's.json'}: No space left on device"]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "tiny.yaml"} == previous
 
 
 def test_full_disk_in_the_cache_is_a_clear_error_and_the_cache_stays_usable(tiny, tmp_path, small_disk):
