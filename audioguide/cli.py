@@ -2,9 +2,11 @@
 
 It imports only the public API (``audioguide``) and click. Data goes to
 stdout, messages to stderr. Exit codes: 0 ok, 2 bad usage or bad input, 1 a
-failure at run time, 130 interrupted. Errors are one line; set
-AUDIOGUIDE_DEBUG=1 to see tracebacks. Process signals are handled here, at
-the edge: SIGTERM and SIGHUP end a live session like Ctrl-C, Ctrl-Z suspends it.
+failure at run time, 130 interrupted, 128 + the signal's number for SIGTERM
+(143) and SIGHUP (129). Errors are one line; set AUDIOGUIDE_DEBUG=1 to see
+tracebacks. Process signals are handled here, at the edge: SIGTERM and SIGHUP
+end every command like Ctrl-C (temporary files removed, sound stopped, the
+terminal restored), Ctrl-Z suspends a live session.
 """
 
 from __future__ import annotations
@@ -376,16 +378,8 @@ def play(engine: str, voice: str | None, start_at: str | None, any_key: bool, ke
     routine, settings = load_session(**session_args)
     commands: queue.SimpleQueue = queue.SimpleQueue()
     bars = ProgressBars()
-
-    def leave(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)  # unwinds like Ctrl-C: sound stopped, terminal restored
-
-    handlers: dict[int, Any] = {}
+    handlers: dict[int, Any] = {}  # SIGTERM and SIGHUP are main()'s, as for every command
     try:
-        for name in ("SIGTERM", "SIGHUP"):
-            sig = getattr(signal, name, None)
-            if sig is not None:
-                handlers[sig] = signal.signal(sig, leave)
         if hasattr(signal, "SIGTSTP") and sys.stdin.isatty():
             handlers[signal.SIGTSTP] = signal.signal(
                 signal.SIGTSTP, lambda *_: commands.put(ag.Command("suspend", "signal")))
@@ -455,6 +449,48 @@ def cache_clear() -> None:
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
 
 
+class Stopped(SystemExit):
+    """SIGTERM or SIGHUP arrived: raised in the main thread wherever it is, so the work unwinds as
+    for Ctrl-C (temporary files removed, encoders killed, sound stopped, terminal restored).
+
+    A SystemExit, so that even where nothing catches it the exit status is still 128 + the signal.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+def on_stop_signals() -> Callable[[], None]:
+    """Make SIGTERM and SIGHUP raise ``Stopped``; returns the function that puts the old handlers back.
+
+    Only the first one raises: a second (a service manager repeating itself)
+    must not cut the cleanup the first one started; SIGKILL still ends it all.
+    """
+    stopping: list[int] = []
+
+    def leave(signum: int, _frame: Any) -> None:
+        if not stopping:
+            stopping.append(signum)
+            raise Stopped(signum)
+
+    handlers: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue  # Windows has no SIGHUP
+        try:
+            handlers[sig] = signal.signal(sig, leave)
+        except ValueError:
+            break  # not the main thread (main() called from a test's thread): the default handlers stay
+
+    def restore() -> None:
+        for sig, old in handlers.items():
+            signal.signal(sig, old)
+
+    return restore
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every error into one line and an exit code."""
     debug = bool(os.environ.get("AUDIOGUIDE_DEBUG"))
@@ -462,9 +498,18 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("audioguide: error: standard output is closed; to discard what audioguide prints, "
                    "send it to /dev/null (>/dev/null)", err=True)
         sys.exit(2)
+    restore = on_stop_signals()
     try:
         code = cli.main(args=argv, prog_name="audioguide", standalone_mode=False)
         sys.stdout.flush()  # a full disk behind `> file` shows here, not at exit
+    except Stopped as exc:
+        # On a terminal, off the line a status or progress bar may have left (as Ctrl-C's newline does).
+        fresh_line = "\n" if sys.stderr is not None and sys.stderr.isatty() else ""
+        try:
+            click.echo(f"{fresh_line}audioguide: stopped by {signal.Signals(exc.signum).name}", err=True)
+        except OSError:
+            pass  # SIGHUP: the terminal that would show it is gone
+        code = exc.code
     except click.exceptions.Abort:
         click.echo("audioguide: interrupted", err=True)
         code = 130
@@ -502,4 +547,6 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"audioguide: internal error: {type(exc).__name__}: {exc} "
                    "(AUDIOGUIDE_DEBUG=1 shows the traceback)", err=True)
         code = 1
+    finally:
+        restore()
     sys.exit(code if isinstance(code, int) else 0)

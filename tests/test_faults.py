@@ -196,6 +196,51 @@ def test_the_last_file_failing_to_write_keeps_the_whole_previous_set(tiny, tmp_p
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "tiny.yaml"} == previous
 
 
+LONG = """
+title: Long session
+steps:
+  - chapter: Start
+  - say: Sit comfortably.
+    then: 600
+  - say: Now rest.
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("group", [False, True], ids=["kill-pid", "whole-group"])
+def test_sigterm_or_sighup_mid_m4b_export_unwinds_like_ctrl_c(tmp_path, sig, group):
+    """`kill PID` (the process alone), or a closed terminal / service stop (its ffmpeg too): exit 128 + the
+    signal, one line, the previous set untouched and no temporary file left (the AAC's included)."""
+    routine = tmp_path / "long.yaml"
+    routine.write_text(LONG)
+    out = tmp_path / "out" / "long.m4b"
+    out.parent.mkdir()
+    for name in ("long.m4b", "long.vtt", "long.json"):
+        (out.parent / name).write_bytes(f"previous {name}".encode())
+    before = {p.name: digest(p) for p in out.parent.iterdir()}
+    proc = subprocess.Popen(export_cmd(routine, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=group)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith("-aac.part") and p.stat().st_size > 0 for p in out.parent.iterdir()):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "the AAC encoding never started"
+            time.sleep(0.02)
+        # 10 minutes of audio: the AAC takes seconds to encode, so the signal lands in the middle of it.
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + sig
+    assert err.splitlines() == [f"audioguide: stopped by {sig.name}"]
+    assert {p.name: digest(p) for p in out.parent.iterdir()} == before  # no .part, no -aac.part
+
+
 def test_full_disk_in_the_cache_is_a_clear_error_and_the_cache_stays_usable(tiny, tmp_path, small_disk):
     cache = small_disk.path / "cache"
     small_disk(leave=60_000)  # room for a line or two of speech, not the session

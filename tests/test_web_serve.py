@@ -71,6 +71,23 @@ def test_serve_answers_on_loopback_and_stops_on_ctrl_c(tmp_path):
     assert code in (0, 130) and "Traceback" not in rest
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_serve_stopped_by_sigterm_or_sighup_says_so_and_exits_128_plus_it(tmp_path, sig):
+    # A service manager's stop: uvicorn shuts down gracefully, then the signal ends the command as for export.
+    proc, link, _ = start(data=tmp_path / "data")
+    try:
+        assert fetch(link)[0] == 200
+        proc.send_signal(sig)
+        rest = proc.stderr.read()
+        code = proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 128 + sig
+    assert rest.splitlines() == [f"audioguide: stopped by {sig.name}"]
+
+
 def test_serve_lan_prints_a_token_link_and_a_qr_code_and_asks_for_the_token(tmp_path):
     proc, link, lines = start("--lan", data=tmp_path / "data")
     try:
