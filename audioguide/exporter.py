@@ -373,8 +373,11 @@ def _guarded(path: Path, kind: str, action: Callable[[], object]) -> None:
 def _check_output_path(path: Path, sidecars: tuple[Path, ...]) -> None:
     # Every file of the set, before any work: a named pipe at the .json is as bad as one at the audio.
     targets = {p: check_target(p, OutputPathError) for p in (path, *sidecars)}
-    if path in sidecars or targets[path] in [targets[s] for s in sidecars]:
-        raise OutputPathError(f"{path}: the audio would overwrite its own {path.suffix} sidecar")
+    for s in sidecars:  # -o x.vtt, or a link that makes two of the three one file
+        if s == path or targets[s] == targets[path]:
+            raise OutputPathError(f"{path}: the audio would overwrite its own {s.suffix} sidecar")
+    if targets[sidecars[0]] == targets[sidecars[1]]:
+        raise OutputPathError(f"{sidecars[0]}: leads to the same file as {sidecars[1]}")
     # The folders the files land in: the one named (as named, for messages), and where a symbolic link leads.
     for parent in dict.fromkeys(dest.parent if p.is_symlink() else p.parent for p, dest in targets.items()):
         try:

@@ -84,6 +84,18 @@ def test_a_dangling_link_makes_its_target_and_a_link_loop_is_one_line(tiny, tmp_
         f"{tmp_path / 'a.mp3'}: cannot be used: Too many levels of symbolic links"
 
 
+def test_links_that_make_two_files_of_the_set_one_are_refused(tiny, tmp_path, isolated_cache):
+    (tmp_path / "s.vtt").symlink_to("s.mp3")
+    assert one_error(export(tiny, tmp_path / "s.mp3")) == \
+        f"{tmp_path / 's.mp3'}: the audio would overwrite its own .vtt sidecar"
+    (tmp_path / "s.vtt").unlink()
+    (tmp_path / "s.vtt").symlink_to("s.json")
+    assert one_error(export(tiny, tmp_path / "s.mp3")) == \
+        f"{tmp_path / 's.vtt'}: leads to the same file as {tmp_path / 's.json'}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.vtt", "tiny.yaml"]
+    assert nothing_synthesized(isolated_cache)
+
+
 def test_draft_force_through_a_symbolic_link_replaces_its_target(tmp_path):
     (tmp_path / "mine.yaml").write_text("# my routine\n")
     (tmp_path / "link.yaml").symlink_to("mine.yaml")
