@@ -15,7 +15,7 @@ from typing import Any, Mapping, Union
 
 from . import expressions
 from .expressions import Expression, ExpressionError
-from .text import did_you_mean, fmt_number, show
+from .text import did_you_mean, fmt_number, read_number, show
 
 UNITS = {"seconds", "count"}
 #: Hard limits for any value, declared or computed: beyond these it is a typo.
@@ -26,20 +26,27 @@ LIMITS = {"seconds": (0.0, 3600.0), "count": (0, 1000)}
 Amount = Union[str, float, int, Expression]
 
 
-def check_amount(value: Any, unit: str, lo: float, hi: float) -> float | int:
-    """Validate a number of ``unit`` within ``lo..hi``; ValueError explains why not."""
+def check_amount(value: Any, unit: str, lo: float, hi: float, *, shown: str | None = None) -> float | int:
+    """Validate a number of ``unit`` within ``lo..hi``; ValueError explains why not.
+
+    Text is read by the one rule (``text.read_number``: ``1e1``, and ``1:30``
+    for seconds) and shown as typed; ``shown`` is how a computed value is shown.
+    """
     span = f"{fmt_number(lo)}..{fmt_number(hi)} {'seconds' if unit == 'seconds' else ''}".rstrip()
+    typed = value
+    value = read_number(value, unit)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         kind = "a whole number" if unit == "count" else "a number of seconds"
         raise ValueError(f"must be {kind} ({span}), got {show(value)}")
+    got = shown or show(typed.strip() if isinstance(typed, str) else typed)
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"must be {span}, got {value}")
+        raise ValueError(f"must be {span}, got {got}")
     if unit == "count":
         if value != int(value):
-            raise ValueError(f"must be a whole number ({span}), got {fmt_number(value)}")
+            raise ValueError(f"must be a whole number ({span}), got {got}")
         value = int(value)
     if not lo <= value <= hi:
-        raise ValueError(f"must be {span}, got {fmt_number(value)}")
+        raise ValueError(f"must be {span}, got {got}")
     return value if unit == "count" else float(value)
 
 
@@ -77,6 +84,6 @@ def check_computed(expr: Expression, values: Mapping[str, float]) -> float | int
     if expr.unit == "count":
         value = int(value + 0.5) if value >= 0 else -int(-value + 0.5)
     try:
-        return check_amount(value, expr.unit, expr.lo, LIMITS[expr.unit][1])
+        return check_amount(value, expr.unit, expr.lo, LIMITS[expr.unit][1], shown=fmt_number(value))
     except ValueError as exc:
         raise ValueError(f"{expr.text!r} {str(exc).replace('got', 'is')}") from None

@@ -221,7 +221,7 @@ def play_session(
     listen: bool = False,
     mic: str | None = None,
     phrases: str | Path | None = None,
-    sensitivity: float | None = None,
+    sensitivity: float | str | None = None,
     media_keys: bool = True,
 ) -> Literal["finished", "stopped"]:
     """Play the session live through the sound card until its end or a quit.
@@ -236,7 +236,7 @@ def play_session(
     (every key pauses and resumes). ``listen`` turns voice commands on: the
     phrases and sensitivity of voice.yaml (or the file ``phrases``), on
     ``mic`` (ALSA's default capture device if None); ``sensitivity`` 0..1
-    overrides the file. A bad control file or value is ``ControlsError`` (exit
+    (a number, or text read like every number typed: ``"0.3"``) overrides the file. A bad control file or value is ``ControlsError`` (exit
     2), raised before anything is synthesized. ``media_keys`` publishes the
     session on the D-Bus session bus (MPRIS). The status goes to ``stderr``.
     See ``play.play`` for the rest.

@@ -355,11 +355,11 @@ def export(engine: str, voice: str | None, output: str | None, fmt: str | None, 
                                               "implies --listen).")
 @click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Voice phrases and sensitivity (default: voice.yaml in the config directory; implies --listen).")
-@click.option("--sensitivity", type=float, metavar="0..1",
+@click.option("--sensitivity", metavar="0..1",
               help="How readily a phrase is heard: 0 fewest false triggers, 1 catches the most (default 0.5; "
                    "implies --listen).")
 def play(engine: str, voice: str | None, start_at: str | None, any_key: bool, keys_file: str | None, listen: bool,
-         mic: str | None, phrases_file: str | None, sensitivity: float | None, **session_args: Any) -> None:
+         mic: str | None, phrases_file: str | None, sensitivity: str | None, **session_args: Any) -> None:
     """Play the session live: speech, exact pauses and chimes, starting within about a second.
 
     \b

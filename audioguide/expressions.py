@@ -8,9 +8,11 @@ recursive-descent parser for exactly that grammar (never ``eval``)::
     term       := factor (("*" | "/") factor)*
     factor     := NUMBER | NAME | "(" expression ")" | ("+" | "-") factor
 
-NAME is a lowercase setting name (``box_side``); NUMBER is decimal
-(``2``, ``0.5``). Parsing raises ``ExpressionError`` with the column of the
-problem; the routine loader turns it into a located ``file:line`` message.
+NAME is a lowercase setting name (``box_side``); NUMBER is a plain decimal
+with an optional exponent (``2``, ``0.5``, ``1e3``), read by ``text.read_number``
+like every number a person types (``0x10`` is refused there). Parsing raises
+``ExpressionError`` with the column of the problem; the routine loader turns it
+into a located ``file:line`` message.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Union
 
+from .text import read_number
+
 #: At most this many characters: an amount is a short formula, not a program.
 MAX_CHARS = 200
 #: Nesting of parentheses and signs; deeper is a typo (and would exhaust the stack).
 MAX_DEPTH = 20
 
-_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d*)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/()]))")
+# A number token runs on through letters and dots, so that 0x10 or 1e3 is read (or refused) whole.
+_TOKEN = re.compile(r"\s*(?:(?P<number>\.?\d(?:[\w.]|(?<=[eE])[-+])*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/()]))")
 _OPS: dict[str, Callable[[float, float], float]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
 }
@@ -110,6 +115,13 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
                 "use setting names, numbers, + - * / and parentheses"
             )
         kind = match.lastgroup or "op"
+        if kind == "number":
+            try:
+                number = read_number(match.group(kind))
+            except ValueError as exc:
+                raise ExpressionError(f"{exc} (column {match.start(kind) + 1})") from None
+            if isinstance(number, str):
+                raise ExpressionError(f"cannot read {number!r} at column {match.start(kind) + 1}: not a number")
         tokens.append((kind, match.group(kind), match.start(kind) + 1))
         pos = match.end()
     if not tokens:

@@ -23,7 +23,7 @@ from .errors import RoutineError
 from .script import CHIME_MS, ChimeKind
 from .sides import Sides
 from .spoken import readable
-from .text import did_you_mean, fmt_number, oneline, show
+from .text import did_you_mean, fmt_number, oneline, read_number, show
 
 BUNDLED_PACKAGE = "audioguide.routines"
 DEFAULT_ROUTINE = "foot-massage"
@@ -491,13 +491,19 @@ class _Validator:
         return value
 
     def amount(self, value: Any, path: str, unit: str, lo: float = 0) -> Amount:
-        """A setting name of the right unit, a literal number within sane limits, or an expression."""
-        if isinstance(value, str) and not _NAME.match(value):
+        """A setting name of the right unit, a literal number within sane limits, or an expression.
+
+        Text that is a number (``"1e3"``, and ``1:30`` for seconds, which YAML leaves as text) is a literal."""
+        try:
+            number = read_number(value, unit)
+        except ValueError as exc:
+            raise self.fail(path, str(exc)) from None
+        if isinstance(number, str) and not _NAME.match(number):
             try:
                 return parse_expression(value, self.settings, self.options, unit=unit, lo=lo, where=self.doc.where(path))
             except ValueError as exc:
                 raise self.fail(path, str(exc)) from None
-        if isinstance(value, str):
+        if isinstance(number, str):
             spec = self.settings.get(value)
             if spec is None:
                 raise self.fail(path, f"unknown setting {show(value)}{did_you_mean(value, tuple(self.settings))}")

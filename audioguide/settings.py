@@ -19,7 +19,7 @@ import yaml
 from . import yamlfile
 from .errors import SettingsError
 from .routine import Routine
-from .text import close_matches, fmt_number, oneline, show
+from .text import close_matches, fmt_number, oneline, read_number, show
 
 #: Named paces: a factor on speaking rate and on the pauses between instructions.
 PACES = {"slow": 0.8, "normal": 1.0, "fast": 1.25}
@@ -108,20 +108,18 @@ def resolve(
     if timings is not None:
         s = _apply_timings_file(routine, s, Path(timings), str(timings))
     for key, value in (values or {}).items():
-        if isinstance(value, str) and key not in routine.options:  # a choice is a name, never a YAML boolean
-            value = _scalar(value.strip())
-        s = _apply(routine, s, str(key), value, oneline(str(key)))
+        s = _apply(routine, s, str(key), _text(value), oneline(str(key)))
     for item in sets:
         key, sep, raw = item.partition("=")
         where = f"--set {oneline(item)}"
         if not sep or not key.strip():
             raise SettingsError(f"{where}: expected KEY=VALUE, for example --set tender_hold=20")
-        s = _apply(routine, s, key.strip(), _scalar(raw.strip()), where)
+        s = _apply(routine, s, key.strip(), _text(raw), where)
     if pace is not None:
         s = replace(s, pace=parse_pace(pace, oneline(f"--pace {pace}")))
     if length is not None:
         where = oneline(f"--length {length}")
-        s = replace(s, length_ms=parse_length(_scalar(str(length)), where), length_where=where)
+        s = replace(s, length_ms=parse_length(_text(length), where), length_where=where)
     for name, value in (options or {}).items():
         if value is not None:
             s = _apply(routine, s, name, value, oneline(f"--{name.replace('_', '-')} {value}"))
@@ -130,38 +128,51 @@ def resolve(
     if bed is not None:
         s = _apply(routine, s, "bed", bed, oneline(f"--bed {bed}"))
     if bed_volume is not None:
-        s = _apply(routine, s, "bed_volume", _scalar(str(bed_volume)), oneline(f"--bed-volume {bed_volume if str(bed_volume).strip() else repr(bed_volume)}"))
+        s = _apply(routine, s, "bed_volume", _text(bed_volume),
+                   oneline(f"--bed-volume {bed_volume if str(bed_volume).strip() else repr(bed_volume)}"))
     return s
 
 
 def parse_pace(value: Any, where: str) -> float:
-    if isinstance(value, str) and value in PACES:
-        return PACES[value]
-    if isinstance(value, str):
-        value = _scalar(value)
+    """A pace: a name from PACES or a factor within PACE_RANGE (text read by ``read_number``)."""
+    if isinstance(value, str) and value.strip() in PACES:
+        return PACES[value.strip()]
+    number = _number(value, "", where)
     lo, hi = PACE_RANGE
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise SettingsError(f"{where}: must be slow, normal, fast or a factor {lo:g}..{hi:g}, got {show(value)}")
-    return float(value)
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not lo <= number <= hi:
+        raise SettingsError(f"{where}: must be slow, normal, fast or a factor {lo:g}..{hi:g}, got {_got(value)}")
+    return float(number)
 
 
 def parse_length(value: Any, where: str) -> int | None:
-    """Minutes (a number, or None for natural length) -> ms."""
+    """Minutes (a number, M:SS or H:MM:SS; None for natural length) -> ms."""
     if value is None:
         return None
+    number = _number(value, "minutes", where)
     lo, hi = LENGTH_RANGE
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise SettingsError(f"{where}: must be a number of minutes {lo:g}..{hi:g}, got {show(value)}")
-    return round(value * 60_000)
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not lo <= number <= hi:
+        raise SettingsError(f"{where}: must be a number of minutes {lo:g}..{hi:g}, got {_got(value)}")
+    return round(number * 60_000)
 
 
-def _scalar(raw: str) -> Any:
-    """Read a command-line value the way YAML would (``20`` -> 20, ``2.5`` -> 2.5)."""
-    try:  # the guarded reader: "[[[[..." must not end in a RecursionError
-        value = yamlfile.parse(raw, "", SettingsError).data
-    except SettingsError:
-        return raw
-    return value if isinstance(value, (int, float, str, bool)) or value is None else raw
+def _text(value: Any) -> Any:
+    """A value given as text (``--set``, a flag, a web form): stripped, and "" is nothing; others unchanged."""
+    if not isinstance(value, str):
+        return value
+    return value.strip() or None
+
+
+def _number(value: Any, unit: str, where: str) -> Any:
+    """``read_number`` with the place in its message."""
+    try:
+        return read_number(value, unit)
+    except ValueError as exc:
+        raise SettingsError(f"{where}: {exc}") from None
+
+
+def _got(value: Any) -> str:
+    """A value in a message as it was given: text stripped, a number as written."""
+    return show(value.strip() or None) if isinstance(value, str) else show(value)
 
 
 def parse_bed(value: Any, where: str, base: Path | None = None) -> str | None:
@@ -177,18 +188,12 @@ def parse_bed(value: Any, where: str, base: Path | None = None) -> str | None:
 
 
 def parse_db(value: Any, where: str, span: tuple[float, float], what: str) -> float:
-    """A level in dB within ``span`` (a number, or text that reads as one: ``1e3``, which YAML leaves as text)."""
+    """A level in dB within ``span`` (a number, or text ``read_number`` reads as one: ``-1e1``)."""
     lo, hi = span
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        got = ("nothing" if value is None or value == "" else
-               fmt_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else show(value))
-        raise SettingsError(f"{where}: {what} must be {fmt_number(lo)}..{fmt_number(hi)} dB, got {got}")
-    return float(value)
+    number = _number(value, "", where)
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not lo <= number <= hi:
+        raise SettingsError(f"{where}: {what} must be {fmt_number(lo)}..{fmt_number(hi)} dB, got {_got(value)}")
+    return float(number)
 
 
 def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str, base: Path | None = None) -> Settings:
@@ -208,6 +213,8 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str, base
     if key == "length":
         return replace(s, length_ms=parse_length(value, where), length_where=where)
     if key == "chimes":
+        if isinstance(value, str):
+            value = _boolean(value)
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: must be true or false, got {show(value)}")
         return replace(s, chimes=value)
@@ -221,6 +228,15 @@ def _apply(routine: Routine, s: Settings, key: str, value: Any, where: str, base
     close = close_matches(key, known)
     hint = f" (did you mean {close[0]!r}?)" if close else "; see: audioguide timings"
     raise SettingsError(f"{where}: unknown setting {show(key)} for routine {routine.name!r}{hint}")
+
+
+def _boolean(text: str) -> Any:
+    """``text`` as YAML reads a word (true, false, yes, no, on, off); other text unchanged."""
+    try:  # the guarded reader: "[[[[..." must not end in a RecursionError
+        value = yamlfile.parse(text, "", SettingsError).data
+    except SettingsError:
+        return text
+    return value if isinstance(value, bool) else text
 
 
 def _apply_timings_file(routine: Routine, s: Settings, path: Path, display: str) -> Settings:
@@ -244,7 +260,7 @@ def timings_yaml(routine: Routine, s: Settings | None = None) -> str:
         f"# Timings for {routine.title!r} (routine: {routine.name}).",
         "# Change any value, then pass this file back, for example:",
         f"#   audioguide export {ref} --timings my-timings.yaml",
-        "# Durations are seconds (decimals allowed); counts are whole numbers.",
+        "# Durations are seconds (decimals allowed, or M:SS: 1:30 is 90); counts are whole numbers.",
         "",
     ]
 

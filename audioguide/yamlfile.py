@@ -6,9 +6,12 @@ rejected at the first ``*``, before any expansion), refuse documents nested
 deeper or holding more values than any routine needs (PyYAML's composer is
 recursive and slow: 10,000 nested ``[`` would end in a RecursionError, a
 megabyte of values takes many seconds) and keep the line of every node so that
-errors can say ``foot.yaml:42: steps[3].hold: ...``. Of an unquoted value we
+errors can say ``foot.yaml:42: steps[3].hold: ...``. Numbers follow the one
+rule of ``text.read_number``: only plain decimals (``10``, ``2.5``, ``1e1``)
+are read as numbers here; YAML 1.1's other forms (``0x10``, ``010``, ``1_0``,
+``1:30``) stay text, which ``read_number`` reads as a duration or refuses. Of an unquoted value we
 also keep what YAML does not: the text as written when YAML read it as a number
-or true/false (``1:30`` is 90 in YAML 1.1), and a comment right after it on its
+or true/false (``1.10`` is 1.1, ``yes`` is true), and a comment right after it on its
 line (``say: Now do set #2`` ends at ``set``), for ``audioguide check``.
 """
 
@@ -24,7 +27,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .files import read_bounded
-from .text import oneline
+from .text import DECIMAL, oneline
 
 #: Routines and timings are a few KB; anything this big is a mistake, not a routine.
 MAX_BYTES = 1_000_000
@@ -55,6 +58,16 @@ class _NoAliasLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+# YAML 1.1's number resolvers go; plain decimals (with an exponent too, which 1.1 reads as text) come back.
+_NoAliasLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_NoAliasLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+_NoAliasLoader.add_implicit_resolver(_FLOAT, re.compile(f"^(?:{DECIMAL.pattern})$"), list("-+.0123456789"))
 
 
 @dataclass

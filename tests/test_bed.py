@@ -365,10 +365,11 @@ def test_bed_settings_from_flags_sets_and_timings_files(routine, tmp_path):
     ({"bed_volume": "-3"}, "--bed-volume -3: the bed's volume must be -40..-6 dB, got -3"),
     ({"bed_volume": "loud"}, "--bed-volume loud: the bed's volume must be -40..-6 dB, got 'loud'"),
     ({"bed_volume": ""}, "--bed-volume '': the bed's volume must be -40..-6 dB, got nothing"),
-    ({"bed_volume": "1e3"}, "--bed-volume 1e3: the bed's volume must be -40..-6 dB, got 1000"),
+    ({"bed_volume": "1e3"}, "--bed-volume 1e3: the bed's volume must be -40..-6 dB, got 1e3"),
+    ({"bed_volume": "-0x10"}, "--bed-volume -0x10: '-0x10' is hexadecimal; write -16"),
     ({"sets": ["bed_duck=40"]}, "--set bed_duck=40: the ducking depth must be 0..30 dB, got 40"),
     ({"sets": ["bed_volume=-50"]}, "--set bed_volume=-50: the bed's volume must be -40..-6 dB, got -50"),
-    ({"sets": ["bed=12"]}, "--set bed=12: must be brown, pink, pad, none or an audio file's path, got 12"),
+    ({"values": {"bed": 12}}, "bed: must be brown, pink, pad, none or an audio file's path, got 12"),
 ])
 def test_bad_bed_settings_are_one_located_line(routine, kwargs, message):
     from audioguide.settings import resolve

@@ -113,7 +113,7 @@ def test_the_cli_reports_a_bad_control_file_or_value_before_anything_plays(tmp_p
     assert len(run.stderr.splitlines()) == 1
     run = run_cli("play", "--engine", "pyttsx3", "--sensitivity", "1.5", input="")
     assert run.returncode == 2
-    assert "--sensitivity: must be a number from 0 to 1, got 1.5" in run.stderr
+    assert "--sensitivity 1.5: must be a number from 0 to 1, got 1.5" in run.stderr
     assert not any(isolated_cache.rglob("*.*")), "nothing was synthesized"
     run = run_cli("play", "--engine", "pyttsx3", "--mic", "", input="")
     assert run.returncode == 2 and len(run.stderr.splitlines()) == 1

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import ControlsError
-from ..text import did_you_mean, fmt_number, show
+from ..text import did_you_mean, oneline, read_number, show
 from .. import yamlfile
 from .commands import ACTIONS, Action
 from .inputs.keys import DEFAULT_KEYS, HELP_KEYS
@@ -197,11 +197,12 @@ def load_keys(path: str | Path | None = None, any_key: bool = False) -> KeyMap:
     return KeyMap(keys, fallback, doc.display)
 
 
-def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
+def load_voice(path: str | Path | None = None, sensitivity: float | str | None = None,
                mic: str | None = None) -> VoiceConfig:
     """Phrases and sensitivity from voice.yaml (``path``, or the default file if it exists).
 
-    ``sensitivity`` and ``mic`` (the flags) win over the file. Raises
+    ``sensitivity`` and ``mic`` (the flags) win over the file; ``sensitivity``
+    may be the flag's text. Raises
     ControlsError (exit 2): a bad file, an unknown action, a phrase the
     recognizer cannot spot (a word not in its dictionary, one syllable), or a
     sensitivity outside 0..1.
@@ -237,14 +238,19 @@ def load_voice(path: str | Path | None = None, sensitivity: float | None = None,
                 except VoiceUnavailable:
                     break  # no recognizer: --listen says so once, without failing the file
     if sensitivity is not None:
-        level = _sensitivity(sensitivity, "--sensitivity")
+        level = _sensitivity(sensitivity, oneline(f"--sensitivity {sensitivity}"))
     if mic is not None and not mic.strip():
         raise ControlsError("--mic: give a capture device (arecord -L lists them; 'default' is ALSA's default)")
     return VoiceConfig(phrases, level, mic or "default", doc.display if doc is not None else "")
 
 
 def _sensitivity(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        got = fmt_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else show(value)
+    """A sensitivity 0..1: a number, or text ``read_number`` reads as one (``1e-1``; ``0x1`` is refused)."""
+    try:
+        number = read_number(value)
+    except ValueError as exc:
+        raise ControlsError(f"{where}: {exc}") from None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
+        got = show(value.strip() or None) if isinstance(value, str) else show(value)
         raise ControlsError(f"{where}: must be a number from 0 to 1, got {got}")
-    return float(value)
+    return float(number)
