@@ -24,9 +24,49 @@ import audioguide as ag
 
 
 ROUTINE_META = "audioguide.routine"
+#: What to give instead of nothing, where the metavar does not say it well enough.
+GIVE = {"routine": "a routine's name (audioguide routines lists them), its file, or -",
+        "guide": "the guide's file, or - for standard input",
+        "mic": "a capture device (arecord -L lists them; 'default' is ALSA's default)"}
 
 
-class RoutineCommand(click.Command):
+def got_nothing(ctx: click.Context, param: click.Parameter) -> click.UsageError:
+    """``--pace: got nothing; give slow|normal|fast|FACTOR, or leave --pace out``: an empty value, one line."""
+    give = GIVE.get(param.name or "")
+    if isinstance(param, click.Argument):
+        name = (param.name or "").upper()
+        return click.UsageError(f"{name}: got nothing; give {give or name}", ctx=ctx)
+    flag = max(param.opts, key=len)
+    return click.UsageError(f"{flag}: got nothing; give {give or param.make_metavar(ctx)}, or leave {flag} out",
+                            ctx=ctx)
+
+
+class Command(click.Command):
+    """A command that refuses an empty value for any option or argument (``--timings ''``) before
+    anything reads it: "" would otherwise mean the current folder, the default routine or no length."""
+
+    #: Left to the output-path handling, which has its own rules for an empty path.
+    UNCHECKED = ("output",)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:  # a first look at the raw texts; any other mistake is the real parse's to report
+            raw, _, _ = self.make_parser(ctx).parse_args(args=list(args))
+        except click.UsageError:
+            raw = {}
+        for param in self.get_params(ctx):
+            value = raw.get(param.name) if param.name not in self.UNCHECKED else None
+            if value == "" or (isinstance(value, (list, tuple)) and "" in value):
+                raise got_nothing(ctx, param)
+        return super().parse_args(ctx, args)
+
+
+class Group(click.Group):
+    """The command group: its commands refuse empty values (``Command``)."""
+
+    command_class = Command
+
+
+class RoutineCommand(Command):
     """A session command whose flags include the routine's own options.
 
     The routine (the first argument, default foot-massage) is read before the
@@ -38,6 +78,8 @@ class RoutineCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ref = self.peek_routine(ctx, args)
+        if ref == "":  # not the default routine
+            raise got_nothing(ctx, next(p for p in self.params if p.name == "routine"))
         wants_help = any(a in ctx.help_option_names for a in args)
         try:
             routine = ag.load_routine(ref)
@@ -191,7 +233,7 @@ class ProgressBars:
             self._bar = None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(ag.__version__, "-V", "--version", prog_name="audioguide")
 def cli() -> None:
     """Hands-free audio guides: a routine becomes a timed, spoken session.
@@ -406,7 +448,7 @@ def voices() -> None:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, metavar="PORT",
               help="The port to listen on (0 picks a free one).")
 @click.option("--lan", is_flag=True,
               help="Also serve phones and computers on the local network, behind a random access code "

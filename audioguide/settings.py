@@ -182,7 +182,9 @@ def parse_bed(value: Any, where: str, base: Path | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(f"{where}: must be {', '.join(BED_NAMES)}, none or an audio file's path, got {show(value)}")
     value = value.strip()
-    if value in BED_NAMES or base is None or Path(value).expanduser().is_absolute():
+    if value.lower() in BED_NAMES:  # any case, like none and off
+        return value.lower()
+    if base is None or Path(value).expanduser().is_absolute():
         return value
     return str(base / value)
 

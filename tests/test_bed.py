@@ -358,6 +358,8 @@ def test_bed_settings_from_flags_sets_and_timings_files(routine, tmp_path):
     assert s.bed_where == f"{timings}:1: bed"
     assert resolve(routine, timings=timings, bed="none").bed is None  # the flag wins
     assert resolve(routine, sets=["bed=brown"]).bed == "brown"
+    # Names in any case, like none: --bed None was no bed while --bed BROWN was looked for as a file.
+    assert [resolve(routine, bed=name).bed for name in ("BROWN", " Pink", "None", "OFF")] == ["brown", "pink", None, None]
     assert s.record()["bed"] == s.bed and "bed" not in resolve(routine).record()
 
 

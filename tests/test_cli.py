@@ -90,6 +90,28 @@ def test_errors_are_one_line_with_exit_code(args, code, message):
     assert out.stdout == ""
 
 
+@pytest.mark.parametrize("args,message", [
+    (["script", "--length", ""], "--length: got nothing; give MINUTES, or leave --length out"),
+    (["script", "--pace="], "--pace: got nothing; give slow|normal|fast|FACTOR, or leave --pace out"),
+    (["script", "--timings", ""], "--timings: got nothing; give FILE, or leave --timings out"),
+    (["script", "--set", "gap=3", "--set", ""], "--set: got nothing; give KEY=VALUE, or leave --set out"),
+    (["script", "--position", ""], "--position: got nothing; give chair|floor, or leave --position out"),
+    (["script", "--voice", ""], "--voice: got nothing; give NAME, or leave --voice out"),
+    (["script", ""], "ROUTINE: got nothing; give a routine's name (audioguide routines lists them), its file, or -"),
+    (["timings", ""], "ROUTINE: got nothing; give a routine's name"),
+    (["draft", ""], "GUIDE: got nothing; give the guide's file, or - for standard input"),
+    (["export", "--bed", ""], "--bed: got nothing; give NAME|FILE, or leave --bed out"),
+    (["play", "--sensitivity", ""], "--sensitivity: got nothing; give 0..1, or leave --sensitivity out"),
+    (["serve", "--data", ""], "--data: got nothing; give DIR, or leave --data out"),
+    (["serve", "--port", ""], "--port: got nothing; give PORT, or leave --port out"),
+])
+def test_an_empty_value_is_one_line_never_a_default(args, message, tmp_path):
+    out = run_cli(*args, cwd=tmp_path, timeout=30)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.startswith(f"audioguide: error: {message}") and out.stderr.count("\n") == 1, out.stderr
+    assert list(tmp_path.iterdir()) == []  # serve --data '' made its folders in the current one
+
+
 def test_a_length_the_session_cannot_fit_names_the_timings_file_and_line(tmp_path):
     timings = tmp_path / "t.yaml"
     timings.write_text("pace: normal\nlength: 1\n")

@@ -117,4 +117,4 @@ def test_the_cli_reports_a_bad_control_file_or_value_before_anything_plays(tmp_p
     assert not any(isolated_cache.rglob("*.*")), "nothing was synthesized"
     run = run_cli("play", "--engine", "pyttsx3", "--mic", "", input="")
     assert run.returncode == 2 and len(run.stderr.splitlines()) == 1
-    assert run.stderr.startswith("audioguide: error: --mic: give a capture device (arecord -L lists them")
+    assert run.stderr.startswith("audioguide: error: --mic: got nothing; give a capture device (arecord -L lists them")
