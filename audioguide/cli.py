@@ -88,9 +88,14 @@ class RoutineCommand(Command):
                 raise
             routine = None  # a broken routine still gets the command's help
         ctx.meta[ROUTINE_META] = routine
-        ctx.meta[ROUTINE_META + ".params"] = self.routine_params(routine)
+        ctx.meta[ROUTINE_META + ".params"] = self.routine_params(ctx, routine)
         if ref is not None:
             ctx.meta[ROUTINE_META + ".help"] = f"{ctx.command_path} {ref} --help"
+        choices = routine.options["help"].choices if routine is not None and "help" in routine.options else ()
+        for flag, value in zip(args, args[1:]):
+            if flag in ctx.help_option_names and value in choices:  # click would print the help and drop the value
+                raise click.UsageError(f"{flag} {value}: {flag} is the command's own flag; the routine's option "
+                                       f"help is set with --set help={value}", ctx=ctx)
         try:
             return super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
@@ -125,10 +130,13 @@ class RoutineCommand(Command):
             i += 1 if attached or known else 2
         return None
 
-    def routine_params(self, routine: ag.Routine | None) -> list[click.Option]:
+    def routine_params(self, ctx: click.Context, routine: ag.Routine | None) -> list[click.Option]:
+        """A flag for each of the routine's options but those whose flag or name the command has
+        (``--output``, and ``--help``, which click would answer first): those are ``--set`` only."""
         if routine is None:
             return []
         taken = {o for p in self.params for o in getattr(p, "opts", [])} | {p.name for p in self.params}
+        taken |= {*ctx.help_option_names, "help"}
         out = []
         for name, spec in routine.options.items():
             flag = "--" + name.replace("_", "-")
@@ -152,9 +160,13 @@ class RoutineCommand(Command):
             formatter.write_dl([r for r in records if r])
         if routine is None:
             return
-        if own:
+        flagged = {p.name for p in own}
+        unflagged = [(f"--set {name}={'|'.join(spec.choices)}", f"{spec.help} (default: {spec.default}; no flag: "
+                      f"--{name.replace('_', '-')} is the command's own)".strip())
+                     for name, spec in routine.options.items() if name not in flagged]
+        if own or unflagged:
             with formatter.section(f"Options of {routine.name} (or --set NAME=VALUE)"):
-                formatter.write_dl([p.get_help_record(ctx) for p in own])
+                formatter.write_dl([p.get_help_record(ctx) for p in own] + unflagged)
         if routine.settings:
             with formatter.section(f"Settings of {routine.name} (--set NAME=VALUE, or a --timings file)"):
                 formatter.write_dl([(name, spec.describe()) for name, spec in routine.settings.items()])

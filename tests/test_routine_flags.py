@@ -92,6 +92,21 @@ def test_an_option_that_clashes_with_a_commands_flag_stays_reachable_with_set(tm
                     "steps:\n  - say: Short.\n    when: {output: short}\n  - say: Long.\n    when: {output: long}\n")
     help_text = run_cli("export", str(path), "--help").stdout
     assert "--mood calm|brisk" in help_text and "--output short|long" not in help_text
+    assert "--set output=short|long" in help_text and "--output is the command's own" in " ".join(help_text.split())
     out = run_cli("script", "--json", str(path), "--set", "output=long", "--mood", "brisk")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["settings"]["options"] == {"output": "long", "mood": "brisk"}
+
+
+def test_an_option_called_help_gets_no_flag_and_help_with_one_of_its_values_is_explained(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("title: T\noptions:\n  help: {choices: [yes_please, no_thanks]}\n"
+                    "steps:\n  - say: More.\n    when: {help: yes_please}\n  - say: Done.\n")
+    help_text = run_cli("script", str(path), "--help").stdout
+    assert "--help yes_please|no_thanks" not in help_text and "--set help=yes_please|no_thanks" in help_text
+    out = run_cli("script", str(path), "--help", "yes_please")
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.startswith("audioguide: error: --help yes_please: --help is the command's own flag; "
+                                 "the routine's option help is set with --set help=yes_please")
+    out = run_cli("script", "--json", str(path), "--set", "help=no_thanks")
+    assert out.returncode == 0 and json.loads(out.stdout)["settings"]["options"] == {"help": "no_thanks"}
