@@ -119,8 +119,6 @@ def script_session(routine: Routine, settings: Settings, *, engine: str = "auto"
         if engine != "auto":
             raise
         return compile_script(routine, settings)
-    if voice is not None and voice not in {v.name for v in synth.engine.voices()} and not Path(voice).is_file():
-        raise UnknownEngineError(f"unknown {synth.engine.name} voice {voice!r} (all: audioguide voices)")
     estimated = compile_script(routine, settings)
     if synth.cache is None:
         return estimated

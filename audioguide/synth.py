@@ -220,9 +220,11 @@ def make_synthesizer(engine: str = "auto", voice: str | None = None, pace: float
                      ) -> Synthesizer:
     """A Synthesizer for the named engine ("auto": piper if installed, else pyttsx3) with the on-disk cache.
 
-    An unknown engine raises UnknownEngineError here, before any work.
+    An unknown engine or voice raises UnknownEngineError here, before any work.
     """
     from . import engines
 
-    return Synthesizer(engines.get(engines.resolve(engine)), voice, pace,
-                       cache if cache is not None else SpeechCache(), pronunciations)
+    chosen = engines.get(engines.resolve(engine))
+    if voice is not None:
+        engines.check_voice(chosen, voice)
+    return Synthesizer(chosen, voice, pace, cache if cache is not None else SpeechCache(), pronunciations)

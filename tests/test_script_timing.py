@@ -68,10 +68,46 @@ def test_another_voice_pace_or_a_missing_line_is_estimated(tiny, tmp_path, isola
 @pytest.mark.parametrize("args, message", [
     (["--engine", "espeak"], "unknown engine 'espeak'"),
     (["--engine", "pyttsx3", "--voice", "nobody"], "unknown pyttsx3 voice 'nobody'"),
+    # script checks --voice as export does: a file that is not a Piper .onnx voice is no voice
+    pytest.param(["--voice", "/etc/passwd"], "unknown piper voice '/etc/passwd'; use en_US-joe-medium or the path "
+                 "of a Piper .onnx voice", marks=pytest.mark.piper),
+    pytest.param(["--voice", "gmw/en-us"], "unknown piper voice 'gmw/en-us'; use en_US-joe-medium or the path of a "
+                 "Piper .onnx voice; 'gmw/en-us' is a pyttsx3 voice: add --engine pyttsx3", marks=pytest.mark.piper),
+    pytest.param(["--engine", "pyttsx3", "--voice", "en_US-joe-medium"],
+                 "; 'en_US-joe-medium' is a piper voice: add --engine piper", marks=pytest.mark.piper),
 ])
 def test_unknown_engine_or_voice_is_bad_input(tiny, args, message):
     run = run_cli("script", str(tiny), *args)
-    assert run.returncode == 2 and message in run.stderr and run.stderr.count("\n") == 1
+    assert run.returncode == 2 and message in run.stderr and run.stderr.count("\n") == 1, run.stderr
+
+
+@pytest.fixture
+def lister():
+    class Lister(ToneEngine):
+        def __init__(self, name, voice):
+            super().__init__()
+            self.name, self.voice = name, voice
+
+        def voices(self):
+            return [engines.Voice(self.voice)]
+
+    return Lister
+
+
+def test_a_voice_is_checked_before_any_work_and_another_engines_voice_is_named(register_engine, lister):
+    from audioguide.errors import UnknownEngineError
+    from audioguide.synth import make_synthesizer
+
+    register_engine("first", lambda: lister("first", "a"))
+    register_engine("second", lambda: lister("second", "b"))
+    register_engine("tone", ToneEngine)
+    assert make_synthesizer("first", "a").voice == "a"
+    with pytest.raises(UnknownEngineError, match=r"^unknown first voice 'zz' \(all: audioguide voices\)$"):
+        make_synthesizer("first", "zz")
+    with pytest.raises(UnknownEngineError, match=r"^unknown first voice 'b' \(all: audioguide voices\); "
+                                                 r"'b' is a second voice: add --engine second$"):
+        make_synthesizer("first", "b")
+    assert make_synthesizer("tone", "anything").voice == "anything"  # an engine that lists no voices takes any
 
 
 def test_through_the_api_with_any_engine(register_engine, tmp_path):

@@ -19,7 +19,7 @@ from typing import Callable
 from ..errors import EngineError, UnknownEngineError
 from .base import Engine, Speech, Voice
 
-__all__ = ["AUTO", "Engine", "Speech", "Voice", "describe", "get", "names", "register", "resolve"]
+__all__ = ["AUTO", "Engine", "Speech", "Voice", "check_voice", "describe", "get", "names", "register", "resolve"]
 
 AUTO = "auto"
 """The engine name that means: the best engine that is installed."""
@@ -66,6 +66,35 @@ def resolve(name: str) -> str:
     if name not in names():
         raise UnknownEngineError(f"unknown engine {name!r}; known engines: {', '.join([AUTO, *names()])}")
     return name
+
+
+def check_voice(engine: Engine, voice: str) -> None:
+    """UnknownEngineError unless ``engine`` can speak with ``voice``, before any work.
+
+    An engine may check for itself (``check_voice``: piper also takes a path
+    to an ``.onnx`` file); otherwise the voice must be one it lists, if it lists
+    any. When another installed engine has the voice, the message says to
+    choose that engine (``gmw/en-us`` is an espeak voice, through pyttsx3).
+    """
+    try:
+        check = getattr(engine, "check_voice", None)
+        if check is not None:
+            check(voice)
+        elif (known := [v.name for v in engine.voices()]) and voice not in known:
+            raise UnknownEngineError(f"unknown {engine.name} voice {voice!r} (all: audioguide voices)")
+    except UnknownEngineError as error:
+        owner = next((name for name in names() if name != engine.name and _has_voice(name, voice)), None)
+        if owner is None:
+            raise
+        raise UnknownEngineError(f"{error}; {voice!r} is a {owner} voice: add --engine {owner}") from None
+
+
+def _has_voice(name: str, voice: str) -> bool:
+    """Whether the engine called ``name`` is installed and lists ``voice``."""
+    try:
+        return voice in {v.name for v in get(name).voices()}
+    except EngineError:
+        return False
 
 
 def describe() -> list[tuple[str, bool, list[Voice] | str]]:

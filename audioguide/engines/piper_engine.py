@@ -97,6 +97,10 @@ class PiperEngine:
     def default_voice(self) -> str:
         return BUNDLED_VOICE
 
+    def check_voice(self, voice: str) -> None:
+        """UnknownEngineError unless ``voice`` is the bundled voice or a Piper ``.onnx`` file (with its .json)."""
+        _voice_files(voice)
+
     def synthesize(self, text: str, *, voice: str, pace: float) -> Speech:
         """Speak ``text``; pace scales Piper's length scale (``BASE_LENGTH_SCALE / pace``)."""
         piper_voice = self._voice(voice)

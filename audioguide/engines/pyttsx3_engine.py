@@ -258,7 +258,7 @@ class Pyttsx3Engine:
 
     def synthesize(self, text: str, *, voice: str, pace: float) -> Speech:
         """Speak ``text`` at ``NORMAL_WPM * pace`` words per minute."""
-        self._check_voice(voice)
+        self.check_voice(voice)
         if not text.strip():
             return Speech(samples=np.zeros(0, dtype=np.int16), sample_rate=ESPEAK_WAV_RATE)
         rate = max(1, round(NORMAL_WPM * pace))
@@ -271,7 +271,8 @@ class Pyttsx3Engine:
                     return speech
         raise EngineError("espeak-ng (through pyttsx3) produced no complete audio file")
 
-    def _check_voice(self, voice: str) -> None:
+    def check_voice(self, voice: str) -> None:
+        """UnknownEngineError unless espeak-ng has ``voice``, naming the closest of its voices."""
         known = [v.name for v in self.voices()]
         if voice in known:
             return
