@@ -46,6 +46,7 @@ from .script import Script  # noqa: E402
 from .settings import BED_NAMES, PACE_RANGE, PACES, Settings  # noqa: E402
 from .settings import resolve as resolve_settings  # noqa: E402
 from .slugs import slug  # noqa: E402
+from .stop_signals import Stopped, on_stop_signals  # noqa: E402
 from .text import fmt_clock  # noqa: E402
 
 __all__ = [
@@ -72,11 +73,13 @@ __all__ = [
     "Script",
     "ServeError",
     "Settings",
+    "Stopped",
     "VoiceInfo",
     "WAV_KBPS",
     "__version__",
     "cache_info",
     "check_routine",
+    "on_stop_signals",
     "clear_cache",
     "compile_script",
     "default_output",

@@ -503,48 +503,6 @@ def cache_clear() -> None:
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
 
 
-class Stopped(SystemExit):
-    """SIGTERM or SIGHUP arrived: raised in the main thread wherever it is, so the work unwinds as
-    for Ctrl-C (temporary files removed, encoders killed, sound stopped, terminal restored).
-
-    A SystemExit, so that even where nothing catches it the exit status is still 128 + the signal.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(128 + signum)
-        self.signum = signum
-
-
-def on_stop_signals() -> Callable[[], None]:
-    """Make SIGTERM and SIGHUP raise ``Stopped``; returns the function that puts the old handlers back.
-
-    Only the first one raises: a second (a service manager repeating itself)
-    must not cut the cleanup the first one started; SIGKILL still ends it all.
-    """
-    stopping: list[int] = []
-
-    def leave(signum: int, _frame: Any) -> None:
-        if not stopping:
-            stopping.append(signum)
-            raise Stopped(signum)
-
-    handlers: dict[int, Any] = {}
-    for name in ("SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)
-        if sig is None:
-            continue  # Windows has no SIGHUP
-        try:
-            handlers[sig] = signal.signal(sig, leave)
-        except ValueError:
-            break  # not the main thread (main() called from a test's thread): the default handlers stay
-
-    def restore() -> None:
-        for sig, old in handlers.items():
-            signal.signal(sig, old)
-
-    return restore
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every error into one line and an exit code."""
     debug = bool(os.environ.get("AUDIOGUIDE_DEBUG"))
@@ -552,11 +510,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("audioguide: error: standard output is closed; to discard what audioguide prints, "
                    "send it to /dev/null (>/dev/null)", err=True)
         sys.exit(2)
-    restore = on_stop_signals()
+    restore = ag.on_stop_signals()
     try:
         code = cli.main(args=argv, prog_name="audioguide", standalone_mode=False)
         sys.stdout.flush()  # a full disk behind `> file` shows here, not at exit
-    except Stopped as exc:
+    except ag.Stopped as exc:
         # On a terminal, off the line a status or progress bar may have left (as Ctrl-C's newline does).
         fresh_line = "\n" if sys.stderr is not None and sys.stderr.isatty() else ""
         try:
