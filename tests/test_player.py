@@ -151,6 +151,9 @@ class Live:
             [str(BIN / "audioguide"), "play", str(routine), *args],
             stdin=self.slave, stdout=subprocess.PIPE, stderr=self.slave if stderr_tty else subprocess.PIPE,
             env={**os.environ, **sink.env, **env},
+            # As a user's foreground command: a suite started as a background job (`... &`) has
+            # SIGINT ignored, its children inherit that, and the Ctrl-C test would time out.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         # Keep reading the terminal: a full pty would block the player's writes.
         self._reader = threading.Thread(target=self._read, daemon=True)
