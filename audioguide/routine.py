@@ -35,6 +35,8 @@ HOLD_STYLES: tuple[HoldStyle, ...] = ("countdown", "chime")
 
 #: Loop-round conditions besides round numbers (README "Conditions"): halfway is round count // 2 + 1.
 ROUND_WORDS = ("first", "last", "halfway")
+#: The longest text of one field (a spoken line, a title, a help text), in characters.
+MAX_TEXT = 1000
 #: Names an option or a setting cannot take: the session's own settings (a timings file's
 #: keys; the web form's and a preset's fields) and the placeholders loops and sides fill in.
 RESERVED_NAMES = ("pace", "length", "chimes", "bed", "bed_volume", "bed_duck", "voice", "engine", "format",
@@ -301,8 +303,8 @@ class _Validator:
             raise self.fail(path, str(exc)) from None
         if not value and not allow_empty:
             raise self.fail(path, "must not be empty")
-        if len(value) > 1000:
-            raise self.fail(path, f"is {len(value)} characters; keep a spoken line under 1000")
+        if len(value) > MAX_TEXT:
+            raise self.fail(path, f"is {len(value)} characters; keep a spoken line under {MAX_TEXT}")
         return value
 
     def unreserved(self, key: str, path: str) -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from audioguide.compiler import compile_script
 from audioguide.draft import MAX_BYTES, draft_routine, phrases
+from audioguide.draft.nodes import split_text
 from audioguide.errors import GuideError
 from audioguide.routine import parse_routine
 from audioguide.script import Say
@@ -365,6 +366,63 @@ def test_any_text_drafts_or_fails_with_one_line(parts):
         assert "\n" not in str(exc)
         return
     parse_routine(text)  # (draft_routine also compiled every option; a failure there is not a GuideError)
+
+
+# -- drafts that did not compile (found by the property above) ------------------
+
+_CHIN_TUCK = ' ## Chin tucks  - Pull your chin straight back, making a "double chin", and keep your eyes level'
+
+
+def says(doc: dict) -> list[dict]:
+    return [step for _, step in flat(doc["steps"]) if "say" in step]
+
+
+def test_a_line_longer_than_a_routine_allows_is_said_as_several_at_sentence_ends():
+    guide = ". ".join([" 1"] + [_CHIN_TUCK] * 11 + ["You should hold it for about three seconds and then release"])
+    text = draft_routine(guide)  # was: steps[2].say: is 1055 characters; keep a spoken line under 1000
+    parse_routine(text)
+    doc = yaml.safe_load(text)
+    parts = [step for step in says(doc) if "Chin tucks" in step["say"]]
+    sentence = " ".join(_CHIN_TUCK.split()) + "."
+    assert len(parts) == 2 and all(len(p["say"]) <= 1000 for p in parts)
+    assert " ".join(p["say"] for p in parts) == " ".join([sentence] * 11), "every word, in order, none cut"
+    assert all(p["say"].endswith("eyes level.") for p in parts), "split where a sentence ends"
+    assert "then" not in parts[0] and parts[1]["then"] == "gap", "spoken one after the other; the time at the end"
+    assert "# CHECK: this line of the guide (1,055 characters) is longer than a spoken line may be (1000): it is " \
+           "said as 2 lines" in text
+    i = find(doc, "hold it for about")
+    assert next_step(doc, i, "hold")[0] == i + 1
+
+
+def test_a_long_line_in_a_loop_keeps_its_again_and_its_time_on_its_last_part():
+    clauses = ", ".join(["keeping your eyes level and your shoulders low"] * 25)
+    text = draft_routine(f"Pull your chin straight back, {clauses}, 3x10.")
+    parse_routine(text)
+    doc = yaml.safe_load(text)
+    loop = next(step["loop"] for _, step in flat(doc["steps"]) if "loop" in step)
+    parts = [step for step in loop["steps"] if "say" in step]
+    assert len(parts) == 2 and all(len(p["say"]) <= 1000 for p in parts)
+    assert parts[0]["say"].startswith("Pull your chin") and parts[0]["say"].endswith(",")
+    assert parts[0]["again"] == "" and "then" not in parts[0]
+    assert parts[1]["again"] == "Set {n} of {count}." and parts[1]["then"] == 1
+    assert "repeat" in loop["steps"][-1]
+
+
+def test_split_text_cuts_at_sentences_then_clauses_then_words_never_inside_one():
+    assert split_text("Short.") == ["Short."]
+    sentences = [f"Sentence {i} is about this long, more or less." for i in range(30)]
+    parts = split_text(" ".join(sentences), 200)
+    assert all(len(p) <= 200 and p.endswith(".") for p in parts) and " ".join(parts) == " ".join(sentences)
+    clauses = ", ".join(["a clause without an end"] * 30)
+    parts = split_text(clauses, 200)
+    assert all(len(p) <= 200 and p.endswith(",") for p in parts[:-1]) and " ".join(parts) == clauses
+    words = " ".join(["word"] * 100)
+    parts = split_text(words, 50)
+    assert all(len(p) <= 50 for p in parts) and set(" ".join(parts).split()) == {"word"}
+    assert " ".join(parts) == words
+    link = "x" * 120 + "{name}" + "y" * 10
+    parts = split_text(link, 50)
+    assert "".join(parts) == link and all(len(p) <= 50 for p in parts) and any("{name}" in p for p in parts)
 
 
 # -- the command ---------------------------------------------------------------

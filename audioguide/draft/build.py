@@ -18,7 +18,8 @@ from typing import Any
 import audioguide.draft.phrases as ph
 from ..amounts import LIMITS
 from .counts import CountRules
-from .nodes import Node, capital, chapter_name_words, help_text, num, say, short, slug, speak, strip_or, title_from, unique
+from .nodes import (Node, capital, chapter_name_words, fit_lines, help_text, num, say, short, slug, speak, strip_or,
+                    title_from, unique)
 from .reading import Guide, Section, Unit
 from .sides import SideRules
 
@@ -103,6 +104,7 @@ class Drafter(CountRules, SideRules):
             if section.heading:
                 self.new_chapter(section.heading)
             self.section(section, headed)
+        self.out = fit_lines(self.out)  # a spoken line longer than a routine allows: several lines
 
     def is_intro(self, section: Section, headed: bool) -> bool:
         if self.started:

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 import audioguide.draft.phrases as ph
 from .. import slugs
+from ..routine import MAX_TEXT
 
 
 @dataclass
@@ -37,6 +38,73 @@ def say(text: str, group: int, role: str, then: Any = None, source: str = "", **
     if then is not None:
         fields["then"] = then
     return Node("say", fields, group=group, role=role, source=source or text)
+
+
+#: Where a spoken line too long for one ``say`` is cut, in order of preference: after a sentence, after a
+#: clause (a comma, a semicolon, a colon, a dash), between words. Each cut is a place just before a space.
+_CUTS = (re.compile(r"[.!?][\"')\]]*(?= )"), re.compile(r"[,;:](?= )|(?<= )-(?= )"), re.compile(r"\S(?= )"))
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """``text`` (spaces collapsed, as a routine reads it) in as few lines of at most ``limit`` characters as its
+    sentences allow, of about the same length: cut after sentences, else after clauses, else between words.
+
+    Only a single word longer than ``limit`` (a pasted link) is cut inside, never inside a ``{placeholder}``.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return [text]
+    pieces = _pieces(text, 0, limit)
+    target = len(text) / -(-len(text) // limit)  # the length of each line, were the text cut evenly
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and len(lines[-1]) < target and len(lines[-1]) + 1 + len(piece) <= limit:
+            lines[-1] = f"{lines[-1]} {piece}"
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _pieces(text: str, level: int, limit: int) -> list[str]:
+    """``text`` cut at every place of ``_CUTS[level]`` (and finer, where a piece is still too long)."""
+    if len(text) <= limit:
+        return [text]
+    if level == len(_CUTS):  # one "word" longer than a line
+        cut = limit
+        brace = text.rfind("{", 0, cut)
+        if brace > 0 and text.find("}", brace) >= cut:
+            cut = brace
+        return [text[:cut]] + _pieces(text[cut:], level, limit)
+    ends = [m.end() for m in _CUTS[level].finditer(text)]
+    parts = [text[a:b].strip() for a, b in zip([0] + ends, ends + [len(text)])]
+    return [p for part in parts if part for p in _pieces(part, level + 1, limit)]
+
+
+def fit_lines(nodes: list[Node]) -> list[Node]:
+    """The steps with every spoken line too long for a routine split into several ``say`` lines (CHECK).
+
+    The parts are spoken one after the other; the last keeps the line's time (``then`` or ``ready``), and
+    its ``again``/``brief`` (the others say nothing then); each keeps its ``when``.
+    """
+    out: list[Node] = []
+    for node in nodes:
+        node.steps, node.switch = fit_lines(node.steps), fit_lines(node.switch)
+        parts = split_text(node.fields["say"]) if node.key == "say" else []
+        if len(parts) < 2:
+            out.append(node)
+            continue
+        check = (f"CHECK: this line of the guide ({len(' '.join(node.fields['say'].split())):,} characters) is longer "
+                 f"than a spoken line may be ({MAX_TEXT}): it is said as {len(parts)} lines, split where its "
+                 "sentences (or clauses) end")
+        for k, part in enumerate(parts):
+            last = k == len(parts) - 1
+            fields = {key: value if last else "" for key, value in node.fields.items() if key in ("brief", "again")}
+            fields.update((key, value) for key, value in node.fields.items()
+                          if key == "when" or last and key in ("then", "ready"))
+            comments = node.comments + [check] if k == 0 else []
+            out.append(Node("say", {"say": part, **fields}, comments=comments, group=node.group, role=node.role,
+                            source=node.source))
+    return out
 
 
 def chapter_name_words(title: str) -> list[str]:
