@@ -425,6 +425,31 @@ def test_split_text_cuts_at_sentences_then_clauses_then_words_never_inside_one()
     assert "".join(parts) == link and all(len(p) <= 50 for p in parts) and any("{name}" in p for p in parts)
 
 
+def test_a_count_of_a_self_paced_step_loops_it_and_never_gives_then_and_ready():
+    guide = ". ".join(["Keep pulling gently for as long as it takes for the muscle to let go",
+                       "You want to repeat this motion at least five times"])
+    text = draft_routine(guide)  # was: steps[2].ready: a line has either then ... or ready ..., not both
+    parse_routine(text)
+    doc = yaml.safe_load(text)
+    ancestors, step = flat(doc["steps"])[find(doc, "Keep pulling gently")]
+    assert step["ready"] == "pulling_seconds" and "then" not in step
+    loop = ancestors[-1]["loop"]
+    assert spec(doc, loop["count"])["default"] == 5 and step["again"] == "And again."
+    assert not any("repeat" in s for _, s in flat(doc["steps"])), "no counted pace for a self-paced step"
+    assert '# CHECK: the guide counts a self-paced step ("at least five times"): each round of this loop waits ' \
+           "for the go-ahead (ready)" in text
+
+
+def test_a_self_paced_step_among_movements_is_looped_with_them():
+    text = draft_routine("First, move your foot up and down. Then, pull your toes gently for as long as it takes. "
+                         "Repeat this at least five times.")
+    parse_routine(text)
+    doc = yaml.safe_load(text)
+    ancestors, step = flat(doc["steps"])[find(doc, "pull your toes")]
+    assert "ready" in step and "then" not in step
+    assert [s["say"][:12] for s in ancestors[-1]["loop"]["steps"]] == ["First, move ", "Then, pull y"]
+
+
 # -- the command ---------------------------------------------------------------
 
 

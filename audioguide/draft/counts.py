@@ -47,7 +47,10 @@ class CountRules:
             (chapter_name_words(self.chapter) if last.key != "say" or not self.chapter_derived else []) or \
             ph.name_words(ph.clause_before(last.source, len(last.source)))
         extra = [a for a in amounts if a is not count]
-        complex_body = any(self.out[i].key in ("hold", "per_side", "for_each") for i in idx)
+        # A self-paced line ("for as long as it takes": ready) is a wait like a hold: a count of it repeats the
+        # whole step in a loop; a counted repeat after it would need the line to have time to do it (then) too.
+        paced = [i for i in idx if "ready" in self.out[i].fields]
+        complex_body = bool(paced) or any(self.out[i].key in ("hold", "per_side", "for_each") for i in idx)
         if complex_body or ph.is_slow(last.source) and len(says) == 1 or ph.is_slow(last.source) and \
                 not sequence(self.out, says):
             sides = [i for i in idx if self.out[i].key == "per_side"]
@@ -64,6 +67,9 @@ class CountRules:
             for node in body:
                 if node.key == "say" and node.role == "note":
                     node.fields["again"] = ""
+            if paced:
+                loop.comments.append(f"CHECK: the guide counts a self-paced step (\"{count.phrase}\"): each round "
+                                     "of this loop waits for the go-ahead (ready) instead of counting at a pace")
             if n_says > 2 or extra:
                 also = f"; it also says \"{extra[0].phrase}\"" if extra else ""
                 loop.comments.append(f"CHECK: which steps this loop repeats (the guide: \"{text}\"{also})")
