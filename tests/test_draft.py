@@ -450,6 +450,44 @@ def test_a_self_paced_step_among_movements_is_looped_with_them():
     assert [s["say"][:12] for s in ancestors[-1]["loop"]["steps"]] == ["First, move ", "Then, pull y"]
 
 
+_LONG = " ".join(["Massage the sole of your foot with both thumbs, slowly, from heel to toe"] * 15)  # 1,094
+
+
+@pytest.mark.parametrize("guide, where, check", [
+    (f"# {_LONG}\n\nPress your thumb into the sole.\n", "title", "the guide's title (1,094 characters) is too long"),
+    (f"=====\n{_LONG}\n=====\n\nPress your thumb into the sole.\n", "title", "the guide's title (1,094"),
+    (f"# T\n\n## {_LONG}\n\nPress your thumb into the sole.\n", "chapter", "the guide's heading (1,094"),
+    (f"# T\n\nPress your thumb into {'x' * 2500}.\n", "chapter", "the guide's heading (2,522"),
+    (f"=====\nT\n{_LONG}\n=====\n\nPress your thumb into the sole.\n", "description", "the description keeps"),
+    (f"# T\n\nThis is about feet. {_LONG.replace('Massage', 'A massage')}.\n\nPress your thumb into the sole.\n",
+     "description", "the description keeps the first"),
+    ("# T\n\n" + "\n\n".join(f"**Sitting on the kitchen chair number {i}:** sit on a chair and press your thumb in."
+                               for i in range(40)), "option", "the position choice"),
+])
+def test_a_title_heading_description_or_help_too_long_for_a_routine_is_shortened(guide, where, check):
+    text = draft_routine(guide)  # was: title: is 1094 characters; keep a spoken line under 1000 (and the like)
+    parse_routine(text)
+    doc = yaml.safe_load(text)
+    value = {"title": doc["title"], "description": doc.get("description", ""),
+             "chapter": next((s.get("chapter", "") for _, s in flat(doc["steps"]) if "chapter" in s), ""),
+             "option": doc.get("options", {}).get("position", {}).get("help", "")}[where]
+    assert 0 < len(value) <= 1000 and all(len(step["say"]) <= 1000 for step in says(doc))
+    assert f"# CHECK: {check}" in text
+    if where in ("title", "chapter"):
+        assert value.endswith(" ...") and len(value) <= 110, "shortened to its first words"
+    if where == "option":
+        assert value.startswith("The guide offers: Sitting on the kitchen chair number 0; ") and value.endswith(" more.")
+
+
+def test_a_long_heading_keeps_room_for_the_side_named_before_it():
+    heading = "Right foot " * 90  # 989 characters: 1,002 with "{Side} foot: " before it
+    text = draft_routine(f"# T\n\n## Warm up\n\nSit down on a chair.\n\n## {heading}\n\nPress your right foot. "
+                         "Then do the same sequence on the other foot.\n")
+    parse_routine(text)
+    chapter = yaml.safe_load(text)["steps"][-1]["per_side"]["steps"][0]["chapter"]
+    assert chapter.startswith("{Side} foot: Right foot Right foot") and chapter.endswith(" ...") and len(chapter) < 130
+
+
 # -- the command ---------------------------------------------------------------
 
 

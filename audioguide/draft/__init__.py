@@ -17,8 +17,10 @@ from typing import BinaryIO
 
 from ..errors import AudioguideError, BadInputError, ExportError, GuideError, OutputPathError
 from ..files import check_target, probe_writable, read_bounded, write_atomic
+from ..routine import MAX_TEXT
 from .build import TIME_SETTINGS, Drafter
 from .emit import document
+from .nodes import short, split_text
 from .reading import MAX_BYTES, decode, parse_guide
 from .webpage import is_html, page_text
 
@@ -76,8 +78,13 @@ def draft_routine(guide: str | bytes | os.PathLike | BinaryIO, *, display: str |
         header.append(f"CHECK: the title: the guide has none, so it is made from {'the file name' if stem else 'nothing'}")
     if parsed.title_notes[1:]:
         header.append("CHECK: not used from the title block: " + "; ".join(f'"{n}"' for n in parsed.title_notes[1:]))
+    header += drafter.header_checks
     subtitle = [parsed.title_notes[0].rstrip(".") + "."] if parsed.title_notes else []
-    description = " ".join(subtitle + drafter.description)
+    description, *rest = split_text(" ".join(subtitle + drafter.description))
+    if rest:  # the description is a summary: what does not fit a routine's text is left to the guide
+        header.append(f"CHECK: the description keeps the first {len(description):,} characters of the guide's "
+                      f"introduction (a routine's text is at most {MAX_TEXT}); not used: "
+                      f"\"{short(' '.join(rest), 60)}\"")
     # The guide's own counts and durations first, then the times the draft had to choose.
     settings = {k: v for k, v in drafter.settings.items() if k not in TIME_SETTINGS}
     settings.update((k, v) for k, v in drafter.settings.items() if k in TIME_SETTINGS)

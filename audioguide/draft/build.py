@@ -17,9 +17,10 @@ from typing import Any
 
 import audioguide.draft.phrases as ph
 from ..amounts import LIMITS
+from ..routine import MAX_TEXT
 from .counts import CountRules
-from .nodes import (Node, capital, chapter_name_words, fit_lines, help_text, num, say, short, slug, speak, strip_or,
-                    title_from, unique)
+from .nodes import (Node, capital, chapter_name_words, fit_lines, fit_title, help_text, num, say, short, slug, speak,
+                    strip_or, title_from, unique)
 from .reading import Guide, Section, Unit
 from .sides import SideRules
 
@@ -105,6 +106,9 @@ class Drafter(CountRules, SideRules):
                 self.new_chapter(section.heading)
             self.section(section, headed)
         self.out = fit_lines(self.out)  # a spoken line longer than a routine allows: several lines
+        too_long = fit_title(self.guide.title or "", "title")[1]
+        if too_long:
+            self.header_checks.append(too_long)
 
     def is_intro(self, section: Section, headed: bool) -> bool:
         if self.started:
@@ -133,19 +137,19 @@ class Drafter(CountRules, SideRules):
         self.started = True
         if chapter:
             self.new_chapter(chapter)
-        self.out.append(say(f"{self.title().rstrip('.')}.", -1, "note", then=1))
+        self.out.append(say(f"{self.title().rstrip('. ')}.", -1, "note", then=1))
 
     def title(self) -> str:
         title = self.guide.title
         if not title:
             return self.fallback_title
-        return title[0] + title[1:].lower() if title.isupper() else title
+        return fit_title(title[0] + title[1:].lower() if title.isupper() else title, "title")[0]
 
     def new_chapter(self, title: str, derived: bool = False) -> None:
-        title = title.strip().rstrip(":?").strip() or "Part"
+        title, too_long = fit_title(title.strip().rstrip(":?").strip() or "Part", "heading")
         self.chapter = title
         self.chapter_derived = derived
-        node = Node("chapter", {"chapter": title})
+        node = Node("chapter", {"chapter": title}, comments=[too_long] if too_long else [])
         if derived and not self.derived_chapter_checked:
             node.comments.append("CHECK: chapter titles here are made from each part's first words; rename them")
             self.derived_chapter_checked = True
@@ -213,7 +217,11 @@ class Drafter(CountRules, SideRules):
     def choice(self, names: list[str], texts: list[list[str]], labels: list[str]) -> None:
         names = unique([slug(n) for n in names])
         option = "position" if "position" not in self.options else f"position_{len(self.options) + 1}"
-        offers = "; ".join(short(label.rstrip(".:"), 40) for label in labels)
+        shown = [short(label.rstrip(".:"), 40) for label in labels]
+        for k in range(len(shown), 0, -1):  # a help text is at most MAX_TEXT characters: name the first ones
+            offers = "; ".join(shown[:k] + ([f"and {len(shown) - k} more"] if k < len(shown) else []))
+            if len(offers) < MAX_TEXT - 100:
+                break
         end = "" if offers.endswith("...") else "."
         self.options[option] = {"choices": names, "default": names[0], "help": f"The guide offers: {offers}{end}"}
         self.group += 1

@@ -80,6 +80,19 @@ def _pieces(text: str, level: int, limit: int) -> list[str]:
     return [p for part in parts if part for p in _pieces(part, level + 1, limit)]
 
 
+def fit_title(text: str, what: str) -> tuple[str, str]:
+    """A title (or chapter title) the routine can hold, and a CHECK comment if the guide's was too long.
+
+    Longer than ``MAX_TEXT`` less room for a side's name ("{Side} foot: ...", put before a chapter title in a
+    per-side block), it is shortened to its first words (about 100 characters); else it is kept whole.
+    """
+    text = " ".join(text.split())
+    if len(text) <= MAX_TEXT - 100:
+        return text, ""
+    return short(text, 100), (f"CHECK: the guide's {what} ({len(text):,} characters) is too long for a title: "
+                              "shortened to its first words")
+
+
 def fit_lines(nodes: list[Node]) -> list[Node]:
     """The steps with every spoken line too long for a routine split into several ``say`` lines (CHECK).
 
