@@ -141,3 +141,17 @@ def test_sets_of_holds_are_a_loop_of_holds():
     lines = said(drafted)
     assert "Hold the calf stretch 2 sets of 30 seconds." in lines and lines.count("And release.") == 2
     assert lines.count("Set 2 of 2.") == 1
+
+
+@pytest.mark.parametrize("odd, plain", [
+    ("Hold your foot for 30\u017f.", "Hold your foot for 30s."),  # long s: was a KeyError
+    ("Press your heel for 30 \u017feconds. Repeat 3 t\u0131mes.", "Press your heel for 30 seconds. Repeat 3 times."),
+    ("Press your foot, then switch to the other \u017fide.", "Press your foot, then switch to the other side."),
+    ("Press your \u212anee for 10 seconds.", "Press your Knee for 10 seconds."),  # Kelvin sign
+])
+def test_letters_that_case_insensitive_patterns_take_for_ascii_are_read_as_ascii(odd, plain):
+    # re.IGNORECASE matches long s, the Kelvin sign and dotted/dotless i to s, k and i, but lower() keeps them:
+    # "30\u017f" was a unit with no entry (KeyError), "the other \u017fide" the option name "\u017fides" (no compile)
+    text = draft_routine(odd)
+    parse_routine(text)
+    assert text == draft_routine(plain)

@@ -97,10 +97,15 @@ def normalize(text: str) -> str:
     """Straight quotes and dashes, plain spaces, no Markdown links or inline code.
 
     Braces become parentheses: in a routine, ``{name}`` in a spoken line is a
-    placeholder, so a guide's own braces would be read as unknown names.
+    placeholder, so a guide's own braces would be read as unknown names. The
+    four letters that case-insensitive patterns take for ASCII ones (long s,
+    Kelvin sign, dotted and dotless i) become those: "30\u017f" is matched as
+    "30s" but ``lower()`` keeps the long s, so it was no key of the rules'
+    tables (a KeyError), and "the other \u017fide" made the option \u017fides.
     """
     for a, b in (("{", "("), ("}", ")"), ("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2013", "-"),
-                 ("\u2014", " - "), ("\u00a0", " "), ("\t", "    "), ("\r\n", "\n"), ("\r", "\n"), ("\f", "\n")):
+                 ("\u2014", " - "), ("\u00a0", " "), ("\t", "    "), ("\r\n", "\n"), ("\r", "\n"), ("\f", "\n"),
+                 ("\u017f", "s"), ("\u212a", "K"), ("\u0130", "I"), ("\u0131", "i")):
         text = text.replace(a, b)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](url) -> text
     # Control and other unprintable characters (YAML refuses most of them) become spaces.
