@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import ipaddress
+import signal
 import socket
 import threading
 import time
@@ -46,11 +47,26 @@ def run(*, port: int, lan: bool, open_browser: bool, data_dir: object, announce:
     server = uvicorn.Server(uvicorn.Config(create_app(web), log_level="warning", lifespan="off"))
     if open_browser:
         threading.Thread(target=open_when_started, args=(server, local), daemon=True).start()
+    # uvicorn shuts down gracefully on SIGINT and SIGTERM only; a hang-up (a closed terminal) goes the
+    # same way. Raising the stop inside its event loop instead could leave its shutdown waiting for ever.
+    hung_up: list[int] = []
+
+    def hang_up(signum: int, _frame: object) -> None:
+        hung_up.append(signum)
+        server.handle_exit(signum, None)
+
+    sighup = getattr(signal, "SIGHUP", None)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(sighup, hang_up) if sighup is not None and main else None
     try:
         server.run(sockets=[sock])
     finally:
+        if previous is not None:
+            signal.signal(sighup, previous)
         web.jobs.close()
         sock.close()
+    if hung_up:
+        raise ag.Stopped(hung_up[0])  # the line and exit 129, as for every command
 
 
 def bind(host: str, port: int) -> socket.socket:
