@@ -450,6 +450,18 @@ def test_a_self_paced_step_among_movements_is_looped_with_them():
     assert [s["say"][:12] for s in ancestors[-1]["loop"]["steps"]] == ["First, move ", "Then, pull y"]
 
 
+def test_a_per_side_block_is_never_inside_another():
+    # "the same sequence on the other hand" reached back to "Rest your hands" over the foot's block, which was
+    # then done twice on each hand; nested six deep (found by a random search) a session of over ten hours
+    text = draft_routine("Rest your hands on your lap.\n\nPress your right foot for 10 seconds. Then do the same "
+                         "sequence on the other foot.\n\nRub your right hand for a minute. Then do the same sequence on "
+                         "the other hand.\n")
+    parse_routine(text)
+    blocks = [(ancestors, step) for ancestors, step in flat(yaml.safe_load(text)["steps"]) if "per_side" in step]
+    assert len(blocks) == 2 and not any("per_side" in a for ancestors, _ in blocks for a in ancestors)
+    assert [b["per_side"]["steps"][1]["say"][:14] for _, b in blocks] == ["Press your {si", "Rub your {side"]
+
+
 _LONG = " ".join(["Massage the sole of your foot with both thumbs, slowly, from heel to toe"] * 15)  # 1,094
 
 

@@ -47,7 +47,10 @@ class SideRules:
         return sided[0] if sided else idx[0]
 
     def global_start(self, noun: str) -> int | None:
-        after = max((i for i, n in enumerate(self.out) if n.role == "choice"), default=-1) + 1
+        # After a choice, and after an earlier per-side block: a block done on each side is never done again
+        # inside another (each nesting doubled the session: six made one of over ten hours, which does not compile)
+        after = max((i for i, n in enumerate(self.out)
+                     if n.role == "choice" or any(inner.key == "per_side" for inner in n.walk())), default=-1) + 1
         plural = ph.PLURALS.get(noun, noun + "s")
         pattern = re.compile(rf"\b(?:{noun}|{plural}|right|left)\b", re.I)
         for i in range(after, len(self.out)):
