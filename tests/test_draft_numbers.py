@@ -116,3 +116,27 @@ def test_cli_drafts_a_long_massage_with_exit_0(tmp_path):
     out = run_cli("draft", "c.txt", "-o", "c.yaml", cwd=tmp_path)
     assert out.returncode == 0 and "bug" not in out.stderr, out.stderr
     assert run_cli("script", str(tmp_path / "c.yaml"), "--set", "massage_calf_seconds=450").returncode == 0
+
+
+@pytest.mark.parametrize("line, phrase, rounds", [
+    ("Hold your foot for 10 minutes. Repeat 100 times.", "100 times", 100),  # 100 x 600 s: over ten hours
+    ("Walk for 10 minutes. Repeat 70 times.", "70 times", 70),
+    ("Hold the stretch, 60 x 10 min.", "60 x 10 min", 60),
+    ("Press your right foot for 10 minutes. Repeat 40 times. Then do the same on the other foot.", "40 times", 40),
+])
+def test_a_loop_too_long_for_a_session_has_fewer_rounds_with_a_check(line, phrase, rounds):
+    # each number was within its own range, but their product made a session longer than ten hours (no compile)
+    drafted = draft_routine(guide(line))
+    routine, scripts = compiled(drafted)
+    check = re.search(rf'  # CHECK: the guide says "{re.escape(phrase)}": {rounds} rounds of about (\d+) s would take '
+                      rf"over an hour; the draft uses (\d+) \(a session is at most ten hours\)\n  (\w+): ", drafted)
+    assert check, drafted
+    each, uses = int(check.group(1)), int(check.group(2))
+    assert 600 <= each < 620 and uses == 5 and routine.settings[check.group(3)].default == 5
+    assert all(s.cues[-1].end_ms < 4 * 3600_000 for s in scripts)
+
+
+def test_a_loop_within_an_hour_keeps_the_guides_count():
+    drafted = draft_routine(guide("Hold the stretch for 30 seconds. Repeat 100 times."))
+    assert "would take over an hour" not in drafted
+    assert re.search(r"\n  \w+_times: \{default: 100,", drafted), drafted

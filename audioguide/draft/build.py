@@ -397,6 +397,7 @@ class Drafter(CountRules, SideRules):
             return  # nothing was made to repeat
         del self.out[start:]
         next(n for n in body if n.key == "say").fields["again"] = "Set {n} of {count}."
+        self.fit_rounds(sets, amount.sets, body)
         loop = Node("loop", {"count": sets}, steps=body, group=self.group, source=text)
         if not re.search(r"\bsets?\b", amount.phrase, re.I):
             what = "seconds" if seconds else "repetitions"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import audioguide.draft.phrases as ph
-from .nodes import Node, chapter_name_words, movement, say, sequence, short
+from .nodes import Node, chapter_name_words, movement, num, say, sequence, short
+
+#: At most this long (seconds, with the defaults) for the rounds of one loop: ten such hours would not compile.
+ROUNDS_SECONDS = 3600
 
 
 class CountRules:
@@ -67,6 +71,7 @@ class CountRules:
             for node in body:
                 if node.key == "say" and node.role == "note":
                     node.fields["again"] = ""
+            self.fit_rounds(name, count, body)
             if paced:
                 loop.comments.append(f"CHECK: the guide counts a self-paced step (\"{count.phrase}\"): each round "
                                      "of this loop waits for the go-ahead (ready) instead of counting at a pace")
@@ -83,6 +88,40 @@ class CountRules:
             reps = [Node("repeat", {"repeat": {"count": name, "tempo": self.time("rep_time"), "style": "count"}},
                          group=self.group)]
             self.out[i + 1:i + 1] = reps
+
+    def fit_rounds(self, name: str, amount: ph.Amount, body: list[Node]) -> None:
+        """A loop's rounds take at most an hour with the defaults: "Hold for 10 minutes. Repeat 100 times" is
+        drafted as 6 rounds (CHECK), as a routine's session is at most ten hours (the draft must compile)."""
+        each, spec = self.seconds_of(body), self.settings[name]
+        most = max(1, int(ROUNDS_SECONDS // each)) if each else spec["default"]
+        if spec["default"] <= most:
+            return
+        said = f"{self.setting_checks[name]}; " if name in self.setting_checks else f'the guide says "{amount.phrase}": '
+        self.setting_checks[name] = (f"{said}{num(spec['default'])} rounds of about {round(each)} s would take over an "
+                                     f"hour; the draft uses {most} (a session is at most ten hours)")
+        spec["default"], spec["min"] = most, min(spec["min"], most)
+
+    def seconds_of(self, nodes: list[Node]) -> float:
+        """About how long ``nodes`` take with the default settings (speech at about 15 characters a second)."""
+        def value(amount: Any) -> float:
+            return float(self.settings[amount]["default"]) if isinstance(amount, str) else float(amount or 0)
+
+        total = 0.0
+        for node in nodes:
+            f = node.fields
+            if node.key == "say":
+                total += len(f["say"]) / 15 + value(f.get("then")) + value(f.get("ready"))
+            elif node.key == "hold":
+                total += value(f["hold"]["seconds"]) + 1
+            elif node.key == "repeat":
+                total += value(f["repeat"]["count"]) * value(f["repeat"]["tempo"])
+            elif node.key == "loop":
+                total += value(f["count"]) * self.seconds_of(node.steps)
+            elif node.key == "per_side":
+                total += 2 * self.seconds_of(node.steps) + self.seconds_of(node.switch)
+            elif node.key == "for_each":
+                total += len(f["items"]) * self.seconds_of(node.steps)
+        return round(total, 1)
 
     def work_your_way(self, text: str) -> bool:
         """"Squeeze ... hold about three seconds. Start on top and work your way up": repeat the squeeze."""
