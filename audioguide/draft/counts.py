@@ -91,7 +91,7 @@ class CountRules:
 
     def fit_rounds(self, name: str, amount: ph.Amount, body: list[Node]) -> None:
         """A loop's rounds take at most an hour with the defaults: "Hold for 10 minutes. Repeat 100 times" is
-        drafted as 6 rounds (CHECK), as a routine's session is at most ten hours (the draft must compile)."""
+        drafted as 5 rounds (CHECK), as a routine's session is at most ten hours (the draft must compile)."""
         each, spec = self.seconds_of(body), self.settings[name]
         most = max(1, int(ROUNDS_SECONDS // each)) if each else spec["default"]
         if spec["default"] <= most:
