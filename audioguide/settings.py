@@ -19,7 +19,7 @@ import yaml
 from . import yamlfile
 from .errors import SettingsError
 from .routine import Routine
-from .text import close_matches, fmt_number, oneline, read_number, show
+from .text import close_matches, fmt_number, oneline, read_number, show, show_given
 
 #: Named paces: a factor on speaking rate and on the pauses between instructions.
 PACES = {"slow": 0.8, "normal": 1.0, "fast": 1.25}
@@ -140,7 +140,7 @@ def parse_pace(value: Any, where: str) -> float:
     number = _number(value, "", where)
     lo, hi = PACE_RANGE
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not lo <= number <= hi:
-        raise SettingsError(f"{where}: must be slow, normal, fast or a factor {lo:g}..{hi:g}, got {_got(value)}")
+        raise SettingsError(f"{where}: must be slow, normal, fast or a factor {lo:g}..{hi:g}, got {show_given(value)}")
     return float(number)
 
 
@@ -151,7 +151,7 @@ def parse_length(value: Any, where: str) -> int | None:
     number = _number(value, "minutes", where)
     lo, hi = LENGTH_RANGE
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not lo <= number <= hi:
-        raise SettingsError(f"{where}: must be a number of minutes {lo:g}..{hi:g}, got {_got(value)}")
+        raise SettingsError(f"{where}: must be a number of minutes {lo:g}..{hi:g}, got {show_given(value)}")
     return round(number * 60_000)
 
 
@@ -168,11 +168,6 @@ def _number(value: Any, unit: str, where: str) -> Any:
         return read_number(value, unit)
     except ValueError as exc:
         raise SettingsError(f"{where}: {exc}") from None
-
-
-def _got(value: Any) -> str:
-    """A value in a message as it was given: text stripped, a number as written."""
-    return show(value.strip() or None) if isinstance(value, str) else show(value)
 
 
 def parse_bed(value: Any, where: str, base: Path | None = None) -> str | None:
@@ -194,7 +189,7 @@ def parse_db(value: Any, where: str, span: tuple[float, float], what: str) -> fl
     lo, hi = span
     number = _number(value, "", where)
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not lo <= number <= hi:
-        raise SettingsError(f"{where}: {what} must be {fmt_number(lo)}..{fmt_number(hi)} dB, got {_got(value)}")
+        raise SettingsError(f"{where}: {what} must be {fmt_number(lo)}..{fmt_number(hi)} dB, got {show_given(value)}")
     return float(number)
 
 

@@ -87,6 +87,11 @@ def read_number(value: Any, unit: str = "") -> Any:
     return value
 
 
+def show_given(value: Any) -> str:
+    """``show`` for a value as a person gave it: text stripped, empty text "nothing"."""
+    return show(value.strip() or None) if isinstance(value, str) else show(value)
+
+
 def close_matches(word: Any, known: Iterable[Any], n: int = 1, cutoff: float = 0.6) -> list[str]:
     """Up to ``n`` of ``known`` that look like ``word`` (difflib's ratio >= ``cutoff``), best first."""
     return difflib.get_close_matches(str(word), [str(k) for k in known], n=n, cutoff=cutoff)

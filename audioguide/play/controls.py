@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import ControlsError
-from ..text import did_you_mean, oneline, read_number, show
+from ..text import did_you_mean, oneline, read_number, show, show_given
 from .. import yamlfile
 from .commands import ACTIONS, Action
 from .inputs.keys import DEFAULT_KEYS, HELP_KEYS
@@ -251,6 +251,5 @@ def _sensitivity(value: Any, where: str) -> float:
     except ValueError as exc:
         raise ControlsError(f"{where}: {exc}") from None
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
-        got = show(value.strip() or None) if isinstance(value, str) else show(value)
-        raise ControlsError(f"{where}: must be a number from 0 to 1, got {got}")
+        raise ControlsError(f"{where}: must be a number from 0 to 1, got {show_given(value)}")
     return float(number)
