@@ -9,7 +9,8 @@ tell a temp file left by a killed writer (removed) from one still being written
 (left alone); where ``NAME`` would make the temp name longer than the file
 system allows, a shortened ``NAME`` with a hash of the whole name stands in.
 ``check_target`` refuses what must not be replaced (a named pipe, a device,
-``/dev/stdout``, a name too long).
+``/dev/stdout``, a name too long); ``read_bounded`` refuses to read what is not
+a regular file (a named pipe would wait for a writer for ever).
 """
 
 from __future__ import annotations
@@ -231,18 +232,43 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def check_source(path: Path, display: str, error: type[Exception], kind: str) -> None:
+    """Refuse to read ``path`` unless it is a regular file: ``error`` with one line naming ``display``.
+
+    A folder is not ``kind`` ("a YAML file"); a named pipe, a socket or a device
+    (``/dev/stdin``, a terminal) would wait for a writer for ever or never end.
+    A missing file or one that cannot be looked at is left to the read to report.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    _refuse_unless_regular(mode, display, error, kind)
+
+
+def _refuse_unless_regular(mode: int, display: str, error: type[Exception], kind: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise error(f"{display}: is a directory, not {kind}")
+    if not stat.S_ISREG(mode):
+        raise error(f"{display}: is {_KINDS.get(stat.S_IFMT(mode), 'an unusual kind of file')}, not a regular "
+                    f"file; give {kind}")
+
+
 def read_bounded(path: Path, display: str, error: type[Exception], limit: int, kind: str) -> bytes:
     """The file's bytes, at most ``limit + 1`` of them (so a caller can tell "too big").
 
-    Never trusts ``st_size``: /dev/zero and pipes report 0, so the read itself is
-    bounded. Raises ``error`` with one line naming ``display`` when the file is
-    missing, a directory (not ``kind``, e.g. "a YAML file"), not permitted, or
-    unreadable.
+    Never trusts ``st_size`` (a file may grow as it is read), so the read itself
+    is bounded. Raises ``error`` with one line naming ``display`` when the file
+    is missing, not a regular file (``check_source``; ``kind`` is what it should
+    be, e.g. "a YAML file"), not permitted, or unreadable.
     """
     try:
-        if path.is_dir():
-            raise error(f"{display}: is a directory, not {kind}")
-        with path.open("rb") as stream:
+        check_source(path, display, error, kind)
+        # Non-blocking: a pipe put in its place since that look cannot hang the open; checked again below.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as stream:
+            _refuse_unless_regular(os.fstat(fd).st_mode, display, error, kind)
+            os.set_blocking(fd, True)
             return stream.read(limit + 1)
     except FileNotFoundError:
         raise error(f"{display}: no such file") from None
