@@ -342,7 +342,7 @@ def draft(guide: str, output: str | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    path = ag.save_draft(text, output, force=force)
+    path = ag.save_draft(text, output, force=force, guide=None if guide == "-" else guide)
     checks = text.count("# CHECK:")
     click.echo(f"wrote {path}: {checks} CHECK comment{'s' * (checks != 1)} to read; then: audioguide script {path}",
                err=True)

@@ -255,3 +255,16 @@ def test_a_folder_or_a_device_says_so_whatever_the_suffix(tiny, tmp_path, isolat
     assert one_error(export(tiny, "/dev/null", *extra)) == \
         "/dev/null: is a character device, not a regular file; give another name"
     assert nothing_synthesized(isolated_cache)
+
+
+@pytest.mark.parametrize("name", ["g.txt", "./g.txt", "link.txt", "hard.txt"])
+def test_draft_never_writes_over_the_guide_it_reads_even_with_force(tmp_path, name):
+    guide = tmp_path / "g.txt"
+    guide.write_bytes(GUIDE.read_bytes())
+    (tmp_path / "link.txt").symlink_to("g.txt")
+    os.link(guide, tmp_path / "hard.txt")
+    before = listing(tmp_path)
+    for force in ((), ("--force",)):
+        assert one_error(run_cli("draft", "g.txt", "-o", name, *force, cwd=tmp_path)) == \
+            f"{Path(name)}: is the guide being drafted from; give another name for the routine"
+    assert listing(tmp_path) == before
