@@ -36,7 +36,7 @@ from .check import Finding, check_routine  # noqa: E402
 from .compiler import compile_script  # noqa: E402
 from .draft import draft_routine, save_draft  # noqa: E402
 from .library import RoutineSummary  # noqa: E402
-from .errors import AudioguideError, BadInputError, Cancelled, GuideError, ServeError  # noqa: E402
+from .errors import AudioguideError, BadInputError, Cancelled, DataFolderError, GuideError, ServeError  # noqa: E402
 from .formats import BITRATES, DEFAULT_BITRATE, FORMATS, WAV_KBPS  # noqa: E402
 from .play.commands import ACTIONS, Command  # noqa: E402
 from .presets import Preset, delete_preset, list_presets, load_preset, save_preset  # noqa: E402
@@ -62,6 +62,7 @@ __all__ = [
     "CacheInfo",
     "Cancelled",
     "Command",
+    "DataFolderError",
     "EngineInfo",
     "Finding",
     "ExportResult",

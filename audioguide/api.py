@@ -318,7 +318,8 @@ def serve(
     lines to show the person who started it (the address, a QR code in
     text). ``data_dir`` holds uploads, presets and sessions (default:
     ``AUDIOGUIDE_DATA_DIR`` or the platform's user data folder). Raises
-    ``ServeError`` (exit 1) when the port is taken or the folder is unusable.
+    ``ServeError`` (exit 1) when the port is taken, and its ``DataFolderError``
+    (exit 2, bad input) when the folder is not a folder or cannot be written.
     The web package imports Starlette, uvicorn and Jinja2 only here.
     """
     try:

@@ -39,6 +39,7 @@ import numpy as np
 
 from . import encoders, sounds
 from .errors import MixError, SettingsError
+from .files import check_source
 from .loudness import TARGET_LUFS, limit, measure
 from .pcm import FULL_SCALE, SAMPLE_RATE, ms_to_samples
 from .script import CHIME_MS, Chime, Cue, Say
@@ -115,6 +116,7 @@ def load(source: str, where: str) -> BedSound:
         raise SettingsError(f"{at}: no such file; the generated beds are {', '.join(BED_NAMES)}{hint}")
     if path.is_dir():
         raise SettingsError(f"{at}: is a folder, not an audio file")
+    check_source(path, at, SettingsError, "an audio file")  # ffmpeg would wait on a named pipe for ever
     x = _trim(_decode(path, at))
     if not x.any():
         raise SettingsError(f"{at}: is silent")

@@ -37,13 +37,21 @@ def got_nothing(ctx: click.Context, param: click.Parameter) -> click.UsageError:
         name = (param.name or "").upper()
         return click.UsageError(f"{name}: got nothing; give {give or name}", ctx=ctx)
     flag = max(param.opts, key=len)
-    return click.UsageError(f"{flag}: got nothing; give {give or param.make_metavar(ctx)}, or leave {flag} out",
-                            ctx=ctx)
+    metavar = param.make_metavar(ctx)
+    if metavar.startswith("[") and metavar.endswith("]"):  # click's [on|off] for a choice: said plainly
+        metavar = metavar[1:-1]
+    return click.UsageError(f"{flag}: got nothing; give {give or metavar}, or leave {flag} out", ctx=ctx)
+
+
+def blank(value: object) -> bool:
+    """Whether a value as typed is nothing: empty or only blanks (``--length "  "``)."""
+    return isinstance(value, str) and not value.strip()
 
 
 class Command(click.Command):
-    """A command that refuses an empty value for any option or argument (``--timings ''``) before
-    anything reads it: "" would otherwise mean the current folder, the default routine or no length."""
+    """A command that refuses an empty or blank value for any option or argument (``--timings ''``,
+    ``--length "  "``) before anything reads it: it would otherwise mean the current folder, the
+    default routine or no length."""
 
     #: Left to the output-path handling, which has its own rules for an empty path.
     UNCHECKED = ("output",)
@@ -55,7 +63,7 @@ class Command(click.Command):
             raw = {}
         for param in self.get_params(ctx):
             value = raw.get(param.name) if param.name not in self.UNCHECKED else None
-            if value == "" or (isinstance(value, (list, tuple)) and "" in value):
+            if blank(value) or (isinstance(value, (list, tuple)) and any(map(blank, value))):
                 raise got_nothing(ctx, param)
         return super().parse_args(ctx, args)
 
@@ -78,7 +86,7 @@ class RoutineCommand(Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ref = self.peek_routine(ctx, args)
-        if ref == "":  # not the default routine
+        if blank(ref):  # not the default routine
             raise got_nothing(ctx, next(p for p in self.params if p.name == "routine"))
         wants_help = any(a in ctx.help_option_names for a in args)
         try:
@@ -342,7 +350,7 @@ def draft(guide: str, output: str | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    path = ag.save_draft(text, output, force=force)
+    path = ag.save_draft(text, output, force=force, guide=None if guide == "-" else guide)
     checks = text.count("# CHECK:")
     click.echo(f"wrote {path}: {checks} CHECK comment{'s' * (checks != 1)} to read; then: audioguide script {path}",
                err=True)

@@ -78,6 +78,12 @@ class ServeError(AudioguideError):
     """The web page cannot be served (a port in use, an unusable data folder)."""
 
 
+class DataFolderError(ServeError, BadInputError):
+    """The web page's data folder (``--data``) is not a folder or cannot be written: bad input, exit 2."""
+
+    exit_code = 2
+
+
 class Cancelled(AudioguideError):
     """The caller asked long work (an export) to stop through its cancel token."""
 

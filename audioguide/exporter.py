@@ -98,8 +98,9 @@ def check_output(path: str | os.PathLike[str], fmt: str | None = None, bitrate: 
     """Everything about the output that can fail before any work: the format for
     ``path``, the bitrate for that format (``formats.check_bitrate``), its folder
     (created if missing, and writable), what is at the audio's and the sidecars'
-    paths (a folder, a named pipe, a device or ``/dev/stdout`` is refused; a
-    symbolic link is written through), and ffmpeg when needed. Call it first so
+    paths (a folder, a named pipe, a device, ``/dev/stdout`` or a name too long
+    for the file system is refused, before the format; a symbolic link is
+    written through), and ffmpeg when needed. Call it first so
     a bad path or bitrate costs nothing; ``export`` calls it too.
     """
     if os.fspath(path) in ("", "-"):  # Path("") is ".", and "-" has no suffix: say what they meant
@@ -107,6 +108,7 @@ def check_output(path: str | os.PathLike[str], fmt: str | None = None, bitrate: 
                               if os.fspath(path) == "-" else "the output path is empty; give a file name "
                               "(like session.mp3)")
     path = Path(path)
+    check_target(path, OutputPathError)  # a folder, a device, a name too long: that, not "no suffix"
     kind = format_for(path, fmt)
     check_bitrate(kind, bitrate)
     _check_output_path(path, (path.with_suffix(".vtt"), path.with_suffix(".json")))

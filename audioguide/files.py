@@ -6,13 +6,17 @@ fsynced and renamed into place; an export's files are renamed together once all
 are written (``FileSet``). A symbolic link is written through: its target is
 replaced, the link stays. The writer's pid in the name lets a later run
 tell a temp file left by a killed writer (removed) from one still being written
-(left alone). ``check_target`` refuses what must not be replaced (a named pipe,
-a device, ``/dev/stdout``).
+(left alone); where ``NAME`` would make the temp name longer than the file
+system allows, a shortened ``NAME`` with a hash of the whole name stands in.
+``check_target`` refuses what must not be replaced (a named pipe, a device,
+``/dev/stdout``, a name too long); ``read_bounded`` refuses to read what is not
+a regular file (a named pipe would wait for a writer for ever).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import secrets
 import stat
@@ -21,6 +25,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 PART_SUFFIX = ".part"
+#: Room a temp name takes beyond the target's name: ``.`` + ``.PID`` (up to 7 digits, Linux's pid_max)
+#: + ``.RANDOM`` (8) + ``-aac`` (an m4b's intermediate) + ``.part``; a probe's ``.probe-XXXXXXXX`` fits too.
+_PART_ROOM = 1 + 8 + 9 + 4 + len(PART_SUFFIX)
 
 
 def write_atomic(path: str | os.PathLike[str], write_fn: Callable[[Path], object], *, durable: bool = True) -> Path:
@@ -75,7 +82,7 @@ class FileSet:
         remove_stale_parts(dest)
         # Same directory, so os.replace is an atomic rename on one filesystem;
         # hidden and random so it never collides with or looks like a real output.
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}{PART_SUFFIX}")
+        tmp = dest.with_name(f".{part_stem(dest)}.{os.getpid()}.{secrets.token_hex(4)}{PART_SUFFIX}")
         self._parts.append((tmp, dest))  # first: a signal right after the create still gets it removed
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         write_fn(tmp)
@@ -133,9 +140,17 @@ def check_target(path: Path, error: type[Exception]) -> Path:
     it leads into /proc through a link (``/dev/stdout``, ``/dev/fd/3``: a file
     descriptor of this process, not a file), or when what is there is not a
     regular file (a named pipe, a device, a socket) or cannot be looked at (a
-    link loop). A path that does not exist yet (or whose folder does not) passes.
+    link loop), or when its name is longer than the file system takes. A path
+    that does not exist yet (or whose folder does not) passes.
     """
-    hops = link_hops(path)
+    size, limit = len(os.fsencode(path.name)), name_max(Path(os.path.abspath(path)).parent)
+    if size > limit:
+        raise error(f"{path}: the file name is too long ({size} bytes; this file system takes at most {limit}); "
+                    "give a shorter name")
+    try:
+        hops = link_hops(path)
+    except OSError as exc:  # a folder on the way too long, or a link to a name too long
+        raise error(f"{path}: cannot be used: {exc.strerror or exc}") from None
     literal = Path(os.path.abspath(path))
     # A link in /proc, or one leading there, is a process's open file (/dev/stdout -> /proc/self/fd/1),
     # whatever it points at now; a plain name in /proc is left to the folder's own checks.
@@ -172,8 +187,30 @@ def stale_parts(folder: Path, pattern: str = "*") -> Iterator[Path]:
 
 def remove_stale_parts(path: Path) -> None:
     """Delete temp files a killed writer left beside ``path``."""
-    for part in stale_parts(path.parent, f"{glob.escape(path.name)}.*"):
+    for part in stale_parts(path.parent, f"{glob.escape(part_stem(path))}.*"):
         part.unlink(missing_ok=True)
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the file system of ``folder`` (or its nearest existing parent) takes."""
+    for place in (folder, *folder.parents):
+        try:
+            return os.pathconf(place, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            continue  # not there yet (made later), or a system without pathconf
+    return 255
+
+
+def part_stem(path: Path) -> str:
+    """The name ``path``'s temp files start with (after the dot): its name, or, where that would make a
+    temp name too long for the file system, as much of it as fits and a hash of the whole name (unique)."""
+    name, limit = path.name, name_max(path.parent) - _PART_ROOM
+    if len(os.fsencode(name)) <= limit:
+        return name
+    digest = "~" + hashlib.sha1(os.fsencode(name)).hexdigest()[:10]
+    while name and len(os.fsencode(name + digest)) > limit:
+        name = name[:-1]  # by characters, so a UTF-8 name is never cut inside a character
+    return name + digest
 
 
 def probe_writable(folder: Path, name: str) -> None:
@@ -181,7 +218,7 @@ def probe_writable(folder: Path, name: str) -> None:
 
     A real write, not ``os.access``: access() says yes to root on read-only mounts and /proc.
     """
-    tempfile.TemporaryFile(dir=folder, prefix=f".{name}.probe-").close()
+    tempfile.TemporaryFile(dir=folder, prefix=f".{part_stem(folder / name)}.probe-").close()
 
 
 def fsync_dir(directory: Path) -> None:
@@ -195,18 +232,43 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def check_source(path: Path, display: str, error: type[Exception], kind: str) -> None:
+    """Refuse to read ``path`` unless it is a regular file: ``error`` with one line naming ``display``.
+
+    A folder is not ``kind`` ("a YAML file"); a named pipe, a socket or a device
+    (``/dev/stdin``, a terminal) would wait for a writer for ever or never end.
+    A missing file or one that cannot be looked at is left to the read to report.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    _refuse_unless_regular(mode, display, error, kind)
+
+
+def _refuse_unless_regular(mode: int, display: str, error: type[Exception], kind: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise error(f"{display}: is a directory, not {kind}")
+    if not stat.S_ISREG(mode):
+        raise error(f"{display}: is {_KINDS.get(stat.S_IFMT(mode), 'an unusual kind of file')}, not a regular "
+                    f"file; give {kind}")
+
+
 def read_bounded(path: Path, display: str, error: type[Exception], limit: int, kind: str) -> bytes:
     """The file's bytes, at most ``limit + 1`` of them (so a caller can tell "too big").
 
-    Never trusts ``st_size``: /dev/zero and pipes report 0, so the read itself is
-    bounded. Raises ``error`` with one line naming ``display`` when the file is
-    missing, a directory (not ``kind``, e.g. "a YAML file"), not permitted, or
-    unreadable.
+    Never trusts ``st_size`` (a file may grow as it is read), so the read itself
+    is bounded. Raises ``error`` with one line naming ``display`` when the file
+    is missing, not a regular file (``check_source``; ``kind`` is what it should
+    be, e.g. "a YAML file"), not permitted, or unreadable.
     """
     try:
-        if path.is_dir():
-            raise error(f"{display}: is a directory, not {kind}")
-        with path.open("rb") as stream:
+        check_source(path, display, error, kind)
+        # Non-blocking: a pipe put in its place since that look cannot hang the open; checked again below.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as stream:
+            _refuse_unless_regular(os.fstat(fd).st_mode, display, error, kind)
+            os.set_blocking(fd, True)
             return stream.read(limit + 1)
     except FileNotFoundError:
         raise error(f"{display}: no such file") from None

@@ -104,6 +104,15 @@ def test_errors_are_one_line_with_exit_code(args, code, message):
     (["play", "--sensitivity", ""], "--sensitivity: got nothing; give 0..1, or leave --sensitivity out"),
     (["serve", "--data", ""], "--data: got nothing; give DIR, or leave --data out"),
     (["serve", "--port", ""], "--port: got nothing; give PORT, or leave --port out"),
+    # Blanks are nothing too (a blank --length was the natural length, a blank --timings a file named blanks).
+    (["script", "--length", "  "], "--length: got nothing; give MINUTES, or leave --length out"),
+    (["export", "--length", "\t"], "--length: got nothing; give MINUTES, or leave --length out"),
+    (["script", "--timings", "  "], "--timings: got nothing; give FILE, or leave --timings out"),
+    (["script", " "], "ROUTINE: got nothing; give a routine's name"),
+    (["script", "--set", " "], "--set: got nothing; give KEY=VALUE, or leave --set out"),
+    # A choice is said as the other flags say theirs, without click's brackets.
+    (["script", "--chimes", ""], "--chimes: got nothing; give on|off, or leave --chimes out"),
+    (["export", "--format", " "], "--format: got nothing; give mp3|m4b|ogg|wav, or leave --format out"),
 ])
 def test_an_empty_value_is_one_line_never_a_default(args, message, tmp_path):
     out = run_cli(*args, cwd=tmp_path, timeout=30)

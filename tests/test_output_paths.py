@@ -199,3 +199,72 @@ def test_draft_refuses_what_is_not_a_regular_file_even_with_force(tmp_path):
         "stderr.yaml: leads into /proc")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml", "stderr.yaml"]
     assert (tmp_path / "stderr.yaml").is_symlink()
+
+
+# -- names too long for the file system; what is there comes before the suffix ------------------
+
+
+def test_a_name_near_the_limit_is_written_and_its_temp_files_fit(tiny, tmp_path):
+    """255 bytes is ext4's and tmpfs's limit: the hidden temp names (``.NAME.PID.RANDOM.part``, and the
+    m4b's ``-aac`` one) shorten NAME so that they fit; the outputs keep the names asked for."""
+    for suffix in (".mp3", ".m4b"):
+        out = tmp_path / ("é" * 120 + suffix)  # 240 bytes in UTF-8, 244 with the suffix
+        run = export(tiny, out)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines() == [str(out), str(out.with_suffix(".vtt")), str(out.with_suffix(".json"))]
+        assert out.stat().st_size > 1000 and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_temp_names_of_long_names_fit_and_stay_apart(tmp_path):
+    from audioguide.files import name_max, part_stem
+
+    a, b = tmp_path / ("a" * 250 + "1.mp3"), tmp_path / ("a" * 250 + "2.mp3")
+    longest = f".{part_stem(a)}.4194304.01234567-aac.part"  # the largest pid Linux gives
+    assert len(longest.encode()) <= name_max(tmp_path) and part_stem(a) != part_stem(b)
+    assert part_stem(tmp_path / "s.mp3") == "s.mp3"
+
+
+@pytest.mark.parametrize("name, too_long", [("b" * 260 + ".mp3", "b" * 260 + ".mp3"),
+                                            ("b" * 251 + ".mp3", "b" * 251 + ".json")])  # the sidecar is 256
+def test_a_name_too_long_for_the_file_system_is_one_line_before_any_work(tiny, tmp_path, isolated_cache, name,
+                                                                          too_long):
+    before = listing(tmp_path)
+    size = len(too_long.encode())
+    assert one_error(export(tiny, tmp_path / name)) == (
+        f"{tmp_path / too_long}: the file name is too long ({size} bytes; this file system takes at most 255); "
+        "give a shorter name")
+    assert listing(tmp_path) == before
+    assert nothing_synthesized(isolated_cache)
+
+
+def test_draft_writes_a_long_name_and_refuses_one_too_long(tmp_path):
+    fits = "r" * 250 + ".yaml"
+    run = run_cli("draft", str(GUIDE), "-o", fits, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fits]
+    assert one_error(run_cli("draft", str(GUIDE), "-o", "r" + fits, cwd=tmp_path)) == (
+        f"r{fits}: the file name is too long (256 bytes; this file system takes at most 255); give a shorter name")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fits]
+
+
+@pytest.mark.parametrize("extra", [(), ("--format", "mp3")])
+def test_a_folder_or_a_device_says_so_whatever_the_suffix(tiny, tmp_path, isolated_cache, extra):
+    (tmp_path / "existing").mkdir()
+    assert one_error(export(tiny, tmp_path / "existing", *extra)) == \
+        f"{tmp_path / 'existing'}: is a directory, give a file name"
+    assert one_error(export(tiny, "/dev/null", *extra)) == \
+        "/dev/null: is a character device, not a regular file; give another name"
+    assert nothing_synthesized(isolated_cache)
+
+
+@pytest.mark.parametrize("name", ["g.txt", "./g.txt", "link.txt", "hard.txt"])
+def test_draft_never_writes_over_the_guide_it_reads_even_with_force(tmp_path, name):
+    guide = tmp_path / "g.txt"
+    guide.write_bytes(GUIDE.read_bytes())
+    (tmp_path / "link.txt").symlink_to("g.txt")
+    os.link(guide, tmp_path / "hard.txt")
+    before = listing(tmp_path)
+    for force in ((), ("--force",)):
+        assert one_error(run_cli("draft", "g.txt", "-o", name, *force, cwd=tmp_path)) == \
+            f"{Path(name)}: is the guide being drafted from; give another name for the routine"
+    assert listing(tmp_path) == before

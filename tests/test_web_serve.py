@@ -114,10 +114,18 @@ def test_a_taken_port_or_an_unusable_data_folder_is_one_line(tmp_path):
         run = run_cli("serve", "--port", str(port), "--data", str(tmp_path / "d"))
     assert run.returncode == 1
     assert run.stderr == f"audioguide: error: port {port} is in use (is audioguide serve running already? try --port {port + 1})\n"
+    assert run_cli("serve", "--port", "70000").returncode == 2
+
+
+def test_an_unusable_data_folder_is_bad_input_exit_2(tmp_path):
+    """What --data names is the person's input, whatever is wrong with it (the port in use is not: exit 1)."""
     (tmp_path / "file").write_text("x")
     run = run_cli("serve", "--port", "0", "--data", str(tmp_path / "file" / "sub"))
-    assert run.returncode == 1 and run.stderr.startswith(f"audioguide: error: data folder {tmp_path / 'file' / 'sub'}: cannot write there")
-    assert run_cli("serve", "--port", "70000").returncode == 2
+    assert run.returncode == 2 and run.stderr.startswith(f"audioguide: error: data folder {tmp_path / 'file' / 'sub'}: cannot write there")
+    assert run.stderr.count("\n") == 1
+    run = run_cli("serve", "--port", "0", "--data", "/dev/null")
+    assert (run.returncode, run.stderr) == (2, "audioguide: error: data folder /dev/null: is not a folder; give a folder's path\n")
+    assert run_cli("serve", "--port", "0", "--data", str(tmp_path / "file")).returncode == 2  # click says it is a file
 
 
 def test_serve_help_names_every_option():

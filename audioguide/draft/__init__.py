@@ -112,16 +112,18 @@ def check_compiles(text: str, display: str) -> None:
                               f"please report it with the guide): {exc}") from None
 
 
-def save_draft(text: str, path: str | os.PathLike, *, force: bool = False) -> Path:
+def save_draft(text: str, path: str | os.PathLike, *, force: bool = False,
+               guide: str | os.PathLike | None = None) -> Path:
     """Write a drafted routine to ``path`` atomically (a complete file or none); returns the path.
 
     An existing file is replaced only with ``force``; a symbolic link is
     written through (its target replaced, the link kept). Missing folders are
     created. Raises ``OutputPathError`` (exit 2) for an existing file without
-    ``force``, an empty path or ``-``, a directory, a named pipe, a device or
-    ``/dev/stdout`` (``files.check_target``), or a folder that cannot be made
-    or written to; ``ExportError`` (exit 1) when writing fails (a full disk),
-    leaving any old file as it was.
+    ``force``, the ``guide`` it was drafted from (the same file, by any name or
+    link, even with ``force``), an empty path or ``-``, a directory, a named
+    pipe, a device or ``/dev/stdout`` (``files.check_target``), or a folder that
+    cannot be made or written to; ``ExportError`` (exit 1) when writing fails
+    (a full disk), leaving any old file as it was.
     """
     if os.fspath(path) in ("", "-"):  # Path("") would be "."
         raise OutputPathError("-: give a file name; without -o the routine is printed to standard output"
@@ -129,6 +131,8 @@ def save_draft(text: str, path: str | os.PathLike, *, force: bool = False) -> Pa
                               "(like routine.yaml)")
     path = Path(path)
     check_target(path, OutputPathError)  # before "already exists": --force would not make a pipe writable
+    if guide is not None and _same_file(path, Path(guide)):  # --force would replace the only copy of the guide
+        raise OutputPathError(f"{path}: is the guide being drafted from; give another name for the routine")
     if path.exists() and not force:
         raise OutputPathError(f"{path}: already exists; add --force to replace it")
     try:
@@ -143,3 +147,11 @@ def save_draft(text: str, path: str | os.PathLike, *, force: bool = False) -> Pa
         return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file (through links and hard links); False when either is missing."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

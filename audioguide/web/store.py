@@ -92,13 +92,16 @@ class DataFolder:
         self.routines = self.root / "routines"
         self.presets = self.root / "presets"
         self.sessions = self.root / "sessions"
+        # What the person named (or AUDIOGUIDE_DATA_DIR) is wrong: bad input, exit 2, as for an export's -o.
+        if self.root.exists() and not self.root.is_dir():  # a file, /dev/null
+            raise ag.DataFolderError(f"data folder {self.root}: is not a folder; give a folder's path")
         try:
             for folder in (self.routines, self.presets, self.sessions):
                 folder.mkdir(parents=True, exist_ok=True)
             probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-")
             probe.close()
         except OSError as exc:
-            raise ag.ServeError(f"data folder {self.root}: cannot write there: {exc.strerror or exc}") from None
+            raise ag.DataFolderError(f"data folder {self.root}: cannot write there: {exc.strerror or exc}") from None
         for stale in self.sessions.glob(".new-*"):  # a server stopped while making a session
             shutil.rmtree(stale, ignore_errors=True)
 
