@@ -83,3 +83,21 @@ def test_the_home_page_compiles_a_stored_routine_once_per_version_of_its_file(cl
     assert len(compiled) == 5 and again.count('class="card broken"') == 2 and "Mended" in again
     assert client.post("/routines/deep-1/delete").status_code == 303
     assert "deep-1" not in client.get("/").text and len(compiled) == 5
+
+
+def test_a_preset_keeps_and_shows_a_duration_as_plain_seconds(client, web):
+    form = {"routine": "foot-massage", "preset_name": "Jürgen", "tender_hold": "1:30"}
+    saved = client.post("/presets", data=form)
+    assert saved.status_code == 303 and saved.headers["location"] == "/routines/foot-massage?preset=jurgen&note=saved"
+    assert "tender_hold: 90\n" in (web.data.presets / "jurgen.yaml").read_text(encoding="utf-8")
+    assert ag.load_preset(web.data.presets, "jurgen").timings["tender_hold"] == 90
+    shown = client.get(saved.headers["location"]).text
+    assert re.search(r'name="tender_hold" type="number" inputmode="decimal" value="90"', shown)
+    typed = client.get("/routines/foot-massage?tender_hold=1:30").text  # the form itself, from an address
+    assert re.search(r'name="tender_hold" type="number" inputmode="decimal" value="90"', typed)
+    edited = (web.data.presets / "jurgen.yaml").read_text(encoding="utf-8").replace("tender_hold: 90", "tender_hold: '1:30'")
+    (web.data.presets / "jurgen.yaml").write_text(edited, encoding="utf-8")  # a preset file edited by hand
+    shown = client.get("/routines/foot-massage?preset=jurgen")
+    assert shown.status_code == 200
+    assert re.search(r'name="tender_hold" type="number" inputmode="decimal" value="90"', shown.text)
+
