@@ -101,3 +101,21 @@ def test_a_preset_keeps_and_shows_a_duration_as_plain_seconds(client, web):
     assert shown.status_code == 200
     assert re.search(r'name="tender_hold" type="number" inputmode="decimal" value="90"', shown.text)
 
+
+def test_a_preset_is_opened_only_on_its_own_routine_and_not_linked_once_its_routine_is_gone(client, web):
+    assert upload(client, "tiny.yaml", TINY).status_code == 303
+    for routine, name in (("tiny", "Anna"), ("foot-massage", "Ben")):
+        assert client.post("/presets", data={"routine": routine, "preset_name": name}).status_code == 303
+    elsewhere = client.get("/routines/box-breathing?preset=ben")
+    assert elsewhere.status_code == 404 and "Traceback" not in elsewhere.text
+    assert error_of(elsewhere.text) == ("The preset 'Ben' is for the routine 'foot-massage', not 'box-breathing': "
+                                        "open it from the list of presets.")
+    assert 'href="/routines/tiny?preset=anna"' in client.get("/").text
+    assert client.post("/routines/tiny/delete").status_code == 303
+    index = client.get("/").text
+    assert 'href="/routines/tiny?preset=anna"' not in index and 'href="/routines/foot-massage?preset=ben"' in index
+    assert "its routine tiny is no longer here" in index
+    assert 'action="/presets/anna/delete"' in index  # it can still be deleted
+    assert upload(client, "tiny.yaml", TINY).status_code == 303  # uploaded again: the preset opens again
+    assert 'href="/routines/tiny?preset=anna"' in client.get("/").text
+    assert client.get("/routines/tiny?preset=anna").status_code == 200

@@ -53,7 +53,10 @@ async def index(request: Request, upload_error: str = "", status_code: int = 200
     bundled = await run_in_threadpool(lambda: web.data.summaries)
     uploaded = await run_in_threadpool(uploaded_rows, request)
     presets = ag.list_presets(web.data.presets)
+    # A preset of a deleted upload stays (it may be uploaded again) but has nothing to open.
+    routines = {s.name for s in bundled} | {r["name"] for r in uploaded}
     return page(request, "index.html", status_code, bundled=bundled, uploaded=uploaded, presets=presets,
+                routines=routines,
                 upload_error=upload_error, sessions=web.data.list_sessions()[:5])
 
 
@@ -72,6 +75,9 @@ async def routine_page(request: Request) -> Response:
     note = NOTES.get(request.query_params.get("note", ""), "")
     if preset_slug is not None:
         preset = ag.load_preset(web.data.presets, preset_slug)
+        if preset.routine != routine.name:  # its values mean nothing here (another routine's options)
+            raise HTTPException(404, f"The preset {preset.name!r} is for the routine {preset.routine!r}, "
+                                     f"not {routine.name!r}: open it from the list of presets.")
         form, preset_name = SessionForm.from_preset(routine, preset), preset.name
     else:
         form, preset_name = SessionForm.read(routine, request.query_params), ""
