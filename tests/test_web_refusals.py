@@ -119,3 +119,13 @@ def test_a_preset_is_opened_only_on_its_own_routine_and_not_linked_once_its_rout
     assert upload(client, "tiny.yaml", TINY).status_code == 303  # uploaded again: the preset opens again
     assert 'href="/routines/tiny?preset=anna"' in client.get("/").text
     assert client.get("/routines/tiny?preset=anna").status_code == 200
+
+
+def test_the_script_preview_refuses_an_unknown_voice_as_making_the_session_does(client):
+    voice = "../../etc/passwd"
+    preview = client.get("/routines/foot-massage/script", params={"voice": voice})
+    made = client.post("/routines/foot-massage/generate", data={"voice": voice})
+    assert preview.status_code == made.status_code == 400 and "Traceback" not in preview.text
+    assert error_of(preview.text) == error_of(made.text) == "voice: '../../etc/passwd' is not an installed voice"
+    assert client.get("/routines/foot-massage/script", params={"format": "flac"}).status_code == 400
+    assert client.get("/routines/foot-massage/script", params={"voice": "auto"}).status_code == 200

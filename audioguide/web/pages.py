@@ -105,6 +105,8 @@ async def script_preview(request: Request) -> Response:
     routine = load_or_404(request, request.path_params["name"])
     form = SessionForm.read(routine, request.query_params)
     try:
+        # The same checks as making it: an unknown voice is refused, not silently timed from the text.
+        form.check(await run_in_threadpool(web_of(request).voices))
         script = await run_in_threadpool(session_script, routine, form.settings(routine), form)
     except ag.BadInputError as exc:
         return await render_routine(request, routine, form, error=str(exc), status_code=400)
