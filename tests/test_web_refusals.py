@@ -129,3 +129,17 @@ def test_the_script_preview_refuses_an_unknown_voice_as_making_the_session_does(
     assert error_of(preview.text) == error_of(made.text) == "voice: '../../etc/passwd' is not an installed voice"
     assert client.get("/routines/foot-massage/script", params={"format": "flac"}).status_code == 400
     assert client.get("/routines/foot-massage/script", params={"voice": "auto"}).status_code == 200
+
+
+def test_a_long_file_name_keeps_its_extension_and_is_shortened_for_the_name_and_messages(client, web):
+    long = "a" * 296 + ".yaml"
+    page = upload(client, long, TINY)
+    assert page.status_code == 303 and page.headers["location"] == f"/routines/{'a' * 60}?note=uploaded"
+    assert [p.name for p in web.data.routines.iterdir()] == ["a" * 60 + ".yaml"]
+    assert client.get(page.headers["location"]).status_code == 200
+    broken = upload(client, "b" * 296 + ".yml", b"title: [unclosed\n")
+    assert broken.status_code == 400
+    assert re.match(r"b{75}…\.yml:2: invalid YAML", error_of(broken.text)), error_of(broken.text)
+    other = upload(client, "c" * 296 + ".pdf", b"%PDF-1.4")
+    assert other.status_code == 400 and error_of(other.text).startswith("c" * 75 + "….pdf: upload a routine")
+    assert len(list(web.data.routines.iterdir())) == 1

@@ -179,13 +179,15 @@ async def upload(request: Request) -> Response:
     raw = await file.read(MAX_UPLOAD_BYTES + 1)
     await form.close()
     filename = PureWindowsPath(PurePosixPath(file.filename).name).name  # old browsers send a whole path
-    filename = "".join(c for c in filename if c.isprintable())[:80] or "upload"
+    filename = "".join(c for c in filename if c.isprintable()) or "upload"
+    # The kind is judged on the whole name: cutting it first lost a long name's extension.
+    stem, dot, suffix = filename.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    name = ag.slug(stem if dot else filename)  # at most 60 characters
+    filename = short_name(filename, suffix)
     if len(raw) > MAX_UPLOAD_BYTES:
         return await index(request, f"{filename}: more than {MAX_UPLOAD_BYTES:,} bytes; the limit is "
                                     f"{MAX_UPLOAD_BYTES:,}", 413)
-    stem, dot, suffix = filename.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    name = ag.slug(stem if dot else filename)
     web = web_of(request)
     if not NAME.match(name):
         return await index(request, f"{filename}: the file's name needs a letter or a digit", 400)
@@ -207,6 +209,15 @@ async def upload(request: Request) -> Response:
         return await index(request, str(exc), 400)
     return RedirectResponse(f"/routines/{name}?note={'replaced' if replaced and note == 'uploaded' else note}",
                             status_code=303)
+
+
+def short_name(filename: str, suffix: str, limit: int = 80) -> str:
+    """``filename`` as messages name it: at most ``limit`` characters, its extension kept."""
+    if len(filename) <= limit:
+        return filename
+    if not suffix or len(suffix) > 10:
+        return filename[: limit - 1] + "…"
+    return filename[: limit - 1 - len(suffix)] + "…" + suffix
 
 
 def check_routine(source: str | bytes, filename: str, name: str) -> ag.Routine:
