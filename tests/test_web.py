@@ -287,7 +287,8 @@ def test_the_script_preview_is_measured_once_the_voice_has_spoken_every_line(cli
     assert f"{ag.fmt_clock(made['total_ms'])} in all, measured:" in after
     says = [ag.fmt_clock(c["start_ms"]) for c in made["cues"] if c["type"] == "say"]
     assert re.findall(r'<tr class="say"><td>([0-9:]+)</td>', after) == says
-    assert "timed from the text" in client.get("/routines/tiny/script?hold=4&voice=piper:nobody").text
+    unknown = client.get("/routines/tiny/script?hold=4&voice=piper:nobody")  # refused, as generate refuses it
+    assert unknown.status_code == 400 and error_of(unknown.text) == "voice: 'piper:nobody' is not an installed voice"
 
 
 def test_session_files_answer_range_requests_and_download_as_attachments(client, web, tiny):

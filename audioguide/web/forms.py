@@ -68,7 +68,7 @@ class SessionForm:
             if len(value) > MAX_FIELD:
                 raise ag.BadInputError(f"{key}: {len(value)} characters is too long for this field")
         base = cls.defaults(routine)
-        timings = {k: data.get(k, v) for k, v in base.timings.items()}
+        timings = _as_numbers(routine, {k: data.get(k, v) for k, v in base.timings.items()})
         return cls(timings, data.get("voice", AUTO_VOICE), data.get("format", "mp3"), data.get("listener", ""))
 
     @classmethod
@@ -78,6 +78,7 @@ class SessionForm:
         for key, value in preset.timings.items():
             if key in timings:
                 timings[key] = _text(value)
+        timings = _as_numbers(routine, timings)
         voice = AUTO_VOICE if preset.engine == AUTO_VOICE else f"{preset.engine}:{preset.voice or ''}"
         return cls(timings, voice, preset.format, preset.listener)
 
@@ -157,6 +158,22 @@ def _label(name: str) -> str:
 
 def _number(value: float | int) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _as_numbers(routine: ag.Routine, timings: dict[str, str]) -> dict[str, str]:
+    """Each setting's value as the plain number the library reads it as (``1:30`` -> ``90``).
+
+    A number field shows nothing for ``1:30`` (the browser blanks it), and a
+    preset keeps what the form holds. A value the setting refuses stays as
+    typed, for the error to name it.
+    """
+    shown = dict(timings)
+    for name, spec in routine.settings.items():
+        try:
+            shown[name] = _number(spec.check(timings[name]))
+        except (ValueError, TypeError, KeyError):
+            pass
+    return shown
 
 
 def _text(value: object) -> str:

@@ -44,15 +44,8 @@ def routes() -> list[Route]:
 
 def uploaded_rows(request: Request) -> list[dict]:
     """Each uploaded routine's name, title and estimated length, or the one line saying why it does not load."""
-    rows = []
-    for name in web_of(request).data.uploaded():
-        try:
-            routine = web_of(request).data.load(name)
-            script = ag.compile_script(routine, ag.resolve_settings(routine))
-            rows.append({"name": name, "title": routine.title, "total_ms": script.total_ms, "error": ""})
-        except ag.AudioguideError as exc:
-            rows.append({"name": name, "title": name, "total_ms": 0, "error": str(exc)})
-    return rows
+    data = web_of(request).data
+    return [data.checked(name) for name in data.uploaded()]
 
 
 async def index(request: Request, upload_error: str = "", status_code: int = 200) -> Response:
@@ -60,7 +53,10 @@ async def index(request: Request, upload_error: str = "", status_code: int = 200
     bundled = await run_in_threadpool(lambda: web.data.summaries)
     uploaded = await run_in_threadpool(uploaded_rows, request)
     presets = ag.list_presets(web.data.presets)
+    # A preset of a deleted upload stays (it may be uploaded again) but has nothing to open.
+    routines = {s.name for s in bundled} | {r["name"] for r in uploaded}
     return page(request, "index.html", status_code, bundled=bundled, uploaded=uploaded, presets=presets,
+                routines=routines,
                 upload_error=upload_error, sessions=web.data.list_sessions()[:5])
 
 
@@ -79,6 +75,9 @@ async def routine_page(request: Request) -> Response:
     note = NOTES.get(request.query_params.get("note", ""), "")
     if preset_slug is not None:
         preset = ag.load_preset(web.data.presets, preset_slug)
+        if preset.routine != routine.name:  # its values mean nothing here (another routine's options)
+            raise HTTPException(404, f"The preset {preset.name!r} is for the routine {preset.routine!r}, "
+                                     f"not {routine.name!r}: open it from the list of presets.")
         form, preset_name = SessionForm.from_preset(routine, preset), preset.name
     else:
         form, preset_name = SessionForm.read(routine, request.query_params), ""
@@ -106,6 +105,8 @@ async def script_preview(request: Request) -> Response:
     routine = load_or_404(request, request.path_params["name"])
     form = SessionForm.read(routine, request.query_params)
     try:
+        # The same checks as making it: an unknown voice is refused, not silently timed from the text.
+        form.check(await run_in_threadpool(web_of(request).voices))
         script = await run_in_threadpool(session_script, routine, form.settings(routine), form)
     except ag.BadInputError as exc:
         return await render_routine(request, routine, form, error=str(exc), status_code=400)
@@ -178,13 +179,15 @@ async def upload(request: Request) -> Response:
     raw = await file.read(MAX_UPLOAD_BYTES + 1)
     await form.close()
     filename = PureWindowsPath(PurePosixPath(file.filename).name).name  # old browsers send a whole path
-    filename = "".join(c for c in filename if c.isprintable())[:80] or "upload"
+    filename = "".join(c for c in filename if c.isprintable()) or "upload"
+    # The kind is judged on the whole name: cutting it first lost a long name's extension.
+    stem, dot, suffix = filename.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    name = ag.slug(stem if dot else filename)  # at most 60 characters
+    filename = short_name(filename, suffix)
     if len(raw) > MAX_UPLOAD_BYTES:
         return await index(request, f"{filename}: more than {MAX_UPLOAD_BYTES:,} bytes; the limit is "
                                     f"{MAX_UPLOAD_BYTES:,}", 413)
-    stem, dot, suffix = filename.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    name = ag.slug(stem if dot else filename)
     web = web_of(request)
     if not NAME.match(name):
         return await index(request, f"{filename}: the file's name needs a letter or a digit", 400)
@@ -192,7 +195,7 @@ async def upload(request: Request) -> Response:
         return await index(request, f"{filename}: {name!r} is a bundled routine's name; rename your file", 400)
     try:
         if suffix in ROUTINE_SUFFIXES:
-            await run_in_threadpool(ag.parse_routine, raw, filename, name)
+            await run_in_threadpool(check_routine, raw, filename, name)
             text, note = raw.decode("utf-8"), "uploaded"
         elif suffix in GUIDE_SUFFIXES:
             text, note = await run_in_threadpool(draft, raw, filename, name), "drafted"
@@ -208,10 +211,31 @@ async def upload(request: Request) -> Response:
                             status_code=303)
 
 
+def short_name(filename: str, suffix: str, limit: int = 80) -> str:
+    """``filename`` as messages name it: at most ``limit`` characters, its extension kept."""
+    if len(filename) <= limit:
+        return filename
+    if not suffix or len(suffix) > 10:
+        return filename[: limit - 1] + "…"
+    return filename[: limit - 1 - len(suffix)] + "…" + suffix
+
+
+def check_routine(source: str | bytes, filename: str, name: str) -> ag.Routine:
+    """Check an upload as ``audioguide script FILE`` does: it loads, and compiles with its defaults.
+
+    Loading alone let through a routine whose loops make more than 100,000
+    cues or ten hours: stored, it was broken on every page. BadInputError
+    (one located line, the CLI's own) otherwise.
+    """
+    routine = ag.parse_routine(source, filename, name)
+    ag.compile_script(routine, ag.resolve_settings(routine))
+    return routine
+
+
 def draft(raw: bytes, filename: str, name: str) -> str:
-    """A plain-text guide drafted into routine YAML, then checked by the loader as an uploaded routine is."""
+    """A plain-text guide drafted into routine YAML, then checked as an uploaded routine is."""
     text = ag.draft_routine(raw, display=filename)
-    ag.parse_routine(text, f"{name}.yaml", name)
+    check_routine(text, f"{name}.yaml", name)
     return text
 
 

@@ -102,6 +102,8 @@ class DataFolder:
             probe.close()
         except OSError as exc:
             raise ag.DataFolderError(f"data folder {self.root}: cannot write there: {exc.strerror or exc}") from None
+        # name -> ((mtime_ns, size), row): the home page lists every upload on every load
+        self._checked: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
         for stale in self.sessions.glob(".new-*"):  # a server stopped while making a session
             shutil.rmtree(stale, ignore_errors=True)
 
@@ -126,6 +128,30 @@ class DataFolder:
             return ag.load_routine(name)
         raise LookupError(name)
 
+    def checked(self, name: str) -> dict[str, Any]:
+        """An uploaded routine's row for the list: name, title and length with its defaults, or ``error``.
+
+        Compiled once per version of its file (modification time and size):
+        a stored routine that fails to compile (written by hand, or by an older
+        version) costs one compile, not one per load of the page.
+        """
+        path = self.routines / f"{name}.yaml"
+        try:
+            stat = path.stat()
+            version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a replaced file is a new inode
+            cached = self._checked.get(name)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            routine = self.load(name)
+            script = ag.compile_script(routine, ag.resolve_settings(routine))
+            row = {"name": name, "title": routine.title, "total_ms": script.total_ms, "error": ""}
+        except ag.AudioguideError as exc:
+            row = {"name": name, "title": name, "total_ms": 0, "error": str(exc)}
+        except (OSError, LookupError):  # deleted meanwhile, or unreadable: not worth remembering
+            return {"name": name, "title": name, "total_ms": 0, "error": f"{name}.yaml: cannot be read"}
+        self._checked[name] = (version, row)
+        return row
+
     def source(self, name: str) -> str | None:
         """An uploaded routine's YAML text (None for a bundled or unknown one)."""
         path = self.routines / f"{name}.yaml"
@@ -147,6 +173,7 @@ class DataFolder:
             (self.routines / f"{name}.yaml").unlink()
         except FileNotFoundError:
             return False
+        self._checked.pop(name, None)
         return True
 
     # -- presets --
