@@ -361,11 +361,17 @@ class _Normalizer:
 
         def duration(m: re.Match) -> str:
             h, mnt, sec = (int(g) if g else 0 for g in (m.group(1), m.group(2), m.group(3)))
+            written = re.match(r"[\d:]+", m.group()).group()
+            if sec > 59 or m.group(1) and mnt > 59:  # "0:90" is no clock: its numbers, with a note
+                self.note(f"{written!r} is not a time (M:SS, 00..59 after a colon)")
+                return " , ".join(number_words(int(n)) for n in written.split(":")) + m.group()[len(written):] + " "
             parts = [(h, "hour"), (mnt, "minute"), (sec, "second")]
             said = [f"{number_words(n)} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
             return " ".join(said) if said else "zero seconds"
 
-        return re.sub(r"\b(?:(\d+):)?(\d{1,2}):(\d{2})\b", duration, text)
+        # a unit word after the clock is part of it: "1:30 minutes" is not "... thirty seconds minutes"
+        return re.sub(r"\b(?:(\d+):)?(\d{1,2}):(\d{2})\b(?:\s*(?i:seconds?|secs?|minutes?|mins?|hours?)\b)?",
+                      duration, text)
 
     def slashes(self, text: str) -> str:
         def fraction(m: re.Match) -> str:
