@@ -147,8 +147,9 @@ def _literal_text(routine: Routine, sessions: list[list[tuple[Cue, str]]]) -> li
         else:
             texts = [template]
         for text in texts:
-            for note in normalize(text, routine.pronunciations).notes:
-                out.append((f"{step.path}.{key}", f'"{_short(text)}": {note} '
+            notes = normalize(text, routine.pronunciations).notes
+            if notes:  # every note of the line in its one warning (one warning per place)
+                out.append((f"{step.path}.{key}", f'"{_short(text)}": {"; ".join(notes)} '
                                                   f'(spoken: "{_short(to_spoken(text, routine.pronunciations))}")'))
     return out
 

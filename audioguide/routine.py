@@ -311,6 +311,15 @@ class _Validator:
         if key in RESERVED_NAMES:
             raise self.fail(path, f"is a reserved name (the reserved names: {', '.join(RESERVED_NAMES)})")
 
+    def typed(self, value: Any, path: str) -> Any:
+        """An unquoted number or yes/no as written in the file: ``1e400``, not YAML's inf; ``yes``, not true.
+
+        Choices are names as typed (``choices: [yes, no]``), and messages show numbers as typed.
+        """
+        if isinstance(value, (int, float)):
+            return self.doc.written.get(path, value)
+        return value
+
     def name(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not _NAME.match(value):
             raise self.fail(path, f"must be a lowercase name like tender_hold, got {show(value)}")
@@ -363,8 +372,9 @@ class _Validator:
             choices = spec["choices"]
             if not isinstance(choices, list) or not choices:
                 raise self.fail(f"{path}.choices", "must be a non-empty list")
-            choices = tuple(self.name(c, f"{path}.choices[{i}]") for i, c in enumerate(choices))
-            default = spec.get("default", choices[0])
+            choices = tuple(self.name(self.typed(c, f"{path}.choices[{i}]"), f"{path}.choices[{i}]")
+                            for i, c in enumerate(choices))
+            default = self.typed(spec.get("default", choices[0]), f"{path}.default")
             if default not in choices:
                 raise self.fail(f"{path}.default", f"must be one of {', '.join(choices)}, got {show(default)}")
             out[key] = OptionSpec(key, choices, default, self.text(spec.get("help", ""), f"{path}.help", allow_empty=True))
@@ -386,13 +396,14 @@ class _Validator:
             bounds = {}
             for bound, fallback in (("min", lo_limit), ("max", hi_limit)):
                 try:
-                    bounds[bound] = check_amount(spec.get(bound, fallback), unit, lo_limit, hi_limit)
+                    bounds[bound] = check_amount(self.typed(spec.get(bound, fallback), f"{path}.{bound}"), unit,
+                                                 lo_limit, hi_limit)
                 except ValueError as exc:
                     raise self.fail(f"{path}.{bound}", str(exc)) from None
             if bounds["min"] > bounds["max"]:
                 raise self.fail(path, f"min {bounds['min']} is above max {bounds['max']}")
             try:
-                default = check_amount(spec["default"], unit, bounds["min"], bounds["max"])
+                default = check_amount(self.typed(spec["default"], f"{path}.default"), unit, bounds["min"], bounds["max"])
             except ValueError as exc:
                 raise self.fail(f"{path}.default", str(exc)) from None
             help_text = self.text(spec.get("help", ""), f"{path}.help", allow_empty=True)
@@ -496,6 +507,7 @@ class _Validator:
         """A setting name of the right unit, a literal number within sane limits, or an expression.
 
         Text that is a number (``"1e3"``, and ``1:30`` for seconds, which YAML leaves as text) is a literal."""
+        value = self.typed(value, path)
         try:
             number = read_number(value, unit)
         except ValueError as exc:
@@ -537,6 +549,9 @@ class _Validator:
         out = []
         for key, accepted in raw.items():
             values = tuple(accepted) if isinstance(accepted, list) else (accepted,)
+            if key in self.options:  # `when: {warm: yes}` is the choice yes, as typed
+                values = tuple(self.typed(v, f"{path}.{key}[{i}]" if isinstance(accepted, list) else f"{path}.{key}")
+                               for i, v in enumerate(values))
             if key in loops:
                 for v in values:
                     if v not in ROUND_WORDS and (isinstance(v, bool) or not isinstance(v, int) or v == 0):

@@ -243,6 +243,8 @@ def _apply_timings_file(routine: Routine, s: Settings, path: Path, display: str)
     if not isinstance(doc.data, dict):
         raise SettingsError(f"{doc.where('')}: must be a mapping of setting: value, like 'tender_hold: 20'")
     for key, value in doc.data.items():
+        if str(key) in doc.written and (str(key) in routine.options or not isinstance(value, bool)):
+            value = doc.written[str(key)]  # `warm: no` is the choice no, `gap: 1e400` shown as typed
         s = _apply(routine, s, str(key), value, oneline(doc.where(str(key))), base=path.parent)
     return s
 

@@ -32,10 +32,12 @@ from typing import Iterable, Mapping
 
 from num2words import num2words
 
+from .text import read_number
+
 ALLOWED_SYMBOLS = frozenset(" .,?!'-")
 """The only non-letter characters spoken text contains: space, . , ? ! and ' and - inside words."""
 
-SPEECH_RULES_VERSION = "1"
+SPEECH_RULES_VERSION = "2"
 """Changes whenever a rule changes what is spoken: part of every speech cache key."""
 
 SENTENCE, PHRASE, END = "sentence", "phrase", "end"
@@ -158,7 +160,8 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     (r"\bvs\b", "versus"), (r"\bapprox\b", "approximately"), (r"\bea\b", "each"), (r"\bopt\b", "optional"),
     (r"(?i)\betc\b", "and so on"), (r"(?i)\be\.g\b", "for example"), (r"(?i)\bi\.e\b", "that is"), (r"\bDr\b", "doctor"),
     (r"\b[Nn]o\.(?=\s*\d)", "number"), (r"#(?=\s*\d)", "number "),
-    (r"\bL\b(?!')", "left"), (r"\bR\b(?!')", "right"),
+    (r"(?<![A-KM-QS-Z] and )\bL\b(?!')(?! and [A-KM-QS-Z]\b)", "left"),  # not the L of "L and D" (from "L&D")
+    (r"(?<![A-KM-QS-Z] and )\bR\b(?!')(?! and [A-KM-QS-Z]\b)", "right"),
 )
 #: Abbreviations written with a full stop: the stop also ends a sentence when a capital or the end follows.
 DOTTED: dict[str, str] = {
@@ -223,6 +226,10 @@ class _Normalizer:
         text = "".join(f" {_FRACTIONS[c]} " if c in _FRACTIONS else c for c in text)
         text = text.replace("℃", "°C").replace("℉", "°F")
         text = unicodedata.normalize("NFKC", text)  # ligatures, full-width forms, no-break spaces
+        # a sign before a number is part of it: "-5 degrees" is minus five, never a pause before five
+        text = re.sub(r"(^|[\s(\[{\"'“‘])([-+−])(?=\.?\d)",
+                      lambda m: m.group(1) + (" plus " if m.group(2) == "+" else " minus "), text)
+        text = re.sub(r"(?<![\w&])([A-Z]{1,4}) ?& ?([A-Z]{1,4})(?![\w&])", self.initials, text)
         out = []
         for c in text:
             if c in _QUOTES:
@@ -256,6 +263,14 @@ class _Normalizer:
                 kept.append(" ")
         return "".join(kept)
 
+    def initials(self, m: re.Match) -> str:
+        """"R&D" -> "R and D" (letters, never "right and D"), with a note; "L&R" stays left and right."""
+        a, b = m.group(1), m.group(2)
+        if {a, b} <= {"L", "R"}:
+            return f"{a}/{b}"
+        self.note(f"{m.group()!r} is read letter by letter, as \"{a} and {b}\"")
+        return f" {a} and {b} "
+
     # -- 3. shorthand and abbreviations
     def shorthand(self, text: str) -> str:
         for dotted, spoken in DOTTED.items():
@@ -271,6 +286,7 @@ class _Normalizer:
     # -- 4. numbers with what surrounds them
     def numbers(self, text: str) -> str:
         text = re.sub(r"\b(\d{1,3})((?:,\d{3})+)\b", lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+        text = self.unusual(text)
         text = self.clock(text)
         # sets: "3x10", "3 x 12", "2×8" (the second number keeps its unit: "3 x 30s")
         text = re.sub(rf"\b(\d+)\s*[x×]\s*(?=\d)", lambda m: f"{number_words(int(m.group(1)))} sets of ", text)
@@ -289,9 +305,48 @@ class _Normalizer:
             rf"(?:\s*(?P<unit>(?i:{_UNIT_RE}))(?![\w°]))?",
             self.quantity, text)
         if re.search(r"\d", text):  # digits glued to letters ("A1"): still spoken, as a number
-            self.note("a number is glued to letters and may be read oddly")
+            for match in re.finditer(r"\d+", text):
+                self.note(f"a number is glued to letters ({_token(text, match.start(), match.end())!r})")
             text = re.sub(r"\d+", lambda m: f" {number_words(int(m.group()))} ", text)
         return text
+
+    def unusual(self, text: str) -> str:
+        """Numbers no rule can say as meant, each with a note: said as neutrally as possible.
+
+        ``1_000`` is one thousand; ``0x10``, ``0b1``, ``0o17`` and ``1e3`` are spelled
+        out ("zero X one zero"); a phone number (``555-1234``, ``1-800-555-1234``)
+        digit by digit, never "five hundred fifty-five to one thousand ...".
+        """
+        def refused(m: re.Match) -> str:
+            try:
+                read_number(m.group())  # the one rule for typed numbers names the form and what to write
+            except ValueError as exc:
+                reason, _, hint = str(exc).partition("; ")
+                self.note(f"{reason} ({hint})" if hint else reason)
+            else:
+                self.note(f"{m.group()!r} has an exponent (write {_plain(m.group())})")
+            if "_" in m.group():
+                return m.group().replace("_", "")
+            spelled = {".": "point", "-": "minus", "+": "plus"}
+            return " " + " ".join(number_words(int(c)) if c.isdigit() else spelled.get(c, c.upper())
+                                  for c in m.group()) + " "
+
+        text = re.sub(r"(?<![\w.])(?:\d+(?:_\d+)+(?:\.\d+)?|0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+"
+                      r"|\d+(?:\.\d+)?[eE][-+]?\d+)(?![\w.]*\w)", refused, text)
+
+        def phone(m: re.Match) -> str:
+            parts = m.group().split("-")
+            if len(parts) == 2:  # a range ("10-15", "500-1000 m") unless it looks like 555-1234
+                a, b = parts
+                if (len(a), len(b)) != (3, 4) or a.endswith("0") and b.endswith("0") or \
+                        re.match(rf"\s*(?i:{_UNIT_RE})(?![\w°])", m.string[m.end():]):
+                    return m.group()
+            elif max(len(p) for p in parts) < 3:  # breathing counts: 4-7-8
+                return m.group()
+            self.note(f"{m.group()!r} looks like a phone number (or a date) and is read digit by digit")
+            return " , ".join(" ".join(number_words(int(d)) for d in p) for p in parts) + " "
+
+        return re.sub(r"(?<![\w.-])\d+(?:-\d+)+(?![\w-]|\.\d)", phone, text)
 
     def clock(self, text: str) -> str:
         def time_of_day(m: re.Match) -> str:
@@ -306,11 +361,17 @@ class _Normalizer:
 
         def duration(m: re.Match) -> str:
             h, mnt, sec = (int(g) if g else 0 for g in (m.group(1), m.group(2), m.group(3)))
+            written = re.match(r"[\d:]+", m.group()).group()
+            if sec > 59 or m.group(1) and mnt > 59:  # "0:90" is no clock: its numbers, with a note
+                self.note(f"{written!r} is not a time (M:SS, 00..59 after a colon)")
+                return " , ".join(number_words(int(n)) for n in written.split(":")) + m.group()[len(written):] + " "
             parts = [(h, "hour"), (mnt, "minute"), (sec, "second")]
             said = [f"{number_words(n)} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
             return " ".join(said) if said else "zero seconds"
 
-        return re.sub(r"\b(?:(\d+):)?(\d{1,2}):(\d{2})\b", duration, text)
+        # a unit word after the clock is part of it: "1:30 minutes" is not "... thirty seconds minutes"
+        return re.sub(r"\b(?:(\d+):)?(\d{1,2}):(\d{2})\b(?:\s*(?i:seconds?|secs?|minutes?|mins?|hours?)\b)?",
+                      duration, text)
 
     def slashes(self, text: str) -> str:
         def fraction(m: re.Match) -> str:
@@ -338,8 +399,12 @@ class _Normalizer:
         key = (unit or "").lower().replace(" ", "")
         names = UNITS.get(key) or (_CURRENCY[cur] if cur else None)
         if m.start() and m.string[m.start() - 1].isalpha():
-            self.note(f"a number is glued to letters ({m.string[max(0, m.start() - 8):m.end()].strip()!r})")
+            self.note(f"a number is glued to letters ({_token(m.string, m.start(), m.end())!r})")
         prefix = article or " "
+        if cur and not unit and any(re.fullmatch(r"\d+\.\d\d", n) for n in (a, b) if n):
+            # "$5.50" is five dollars and fifty cents, not "five point five zero dollars"
+            said = " to ".join(_money(n, cur, bool(article)) for n in (a, b) if n)
+            return f"{prefix}{said} "
         if names is None:
             return prefix + said + " "
         singular = (_is_one(a) and b is None) or bool(article)
@@ -409,6 +474,36 @@ def normalize(text: str, pronunciations: Mapping[str, str] | None = None) -> Spo
             break
         spoken = again
     return Spoken(spoken, tuple(worker.notes))
+
+
+_CENTS = {"$": ("cent", "cents"), "€": ("cent", "cents"), "£": ("penny", "pence")}
+
+
+def _money(amount: str, cur: str, before_a_noun: bool = False) -> str:
+    """``"5.50", "$"`` -> "five dollars and fifty cents" ("five dollar fifty" in "a $5.50 ball")."""
+    whole, _, cents = amount.partition(".")
+    units, hundredths = int(whole), int(cents or 0)
+    name, hundredth = _CURRENCY[cur], _CENTS[cur]
+    if before_a_noun:
+        return f"{number_words(units)} {name[0]}" + (f" {number_words(hundredths)}" if hundredths else "")
+    said = [f"{number_words(n)} {names[0] if n == 1 else names[1]}"
+            for n, names in ((units, name), (hundredths, hundredth)) if n]
+    return " and ".join(said) or f"zero {name[1]}"
+
+
+def _plain(token: str) -> str:
+    """A number with an exponent written plainly: ``1e3`` -> ``1000``."""
+    value = float(token)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def _token(text: str, start: int, end: int) -> str:
+    """The whole word around ``text[start:end]`` (to the spaces either side), without its punctuation."""
+    while start and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end].strip(".,;:!?\"'()")
 
 
 def _times(a: str, b: str | None) -> str:

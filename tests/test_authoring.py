@@ -283,3 +283,27 @@ def test_unquoted_text_that_yaml_reads_as_a_number_is_the_text_as_written(writte
     assert said[0].spoken == spoken_as and said[1].text == f"Item {written}."
     with pytest.raises(RoutineError, match=r"r.yaml:3: steps\[0\].say: must be text, got nothing"):
         parse_routine("title: T\nsteps:\n  - say: ~\n", "r.yaml")  # an empty value is still a mistake
+
+
+WARM = """title: T
+options:
+  warm: {choices: [yes, no], default: yes, help: Warm up first.}
+steps:
+  - say: Warm up.
+    when: {warm: yes}
+  - say: Stay cool.
+    when: {warm: [no]}
+"""
+
+
+def test_unquoted_yes_and_no_are_choices_as_typed_in_a_routine_and_a_timings_file(tmp_path):
+    """YAML 1.1 reads yes/no as true/false: it was 'choices[0]: must be a lowercase name ..., got True'."""
+    routine = parse_routine(WARM)
+    assert routine.options["warm"].choices == ("yes", "no") and routine.options["warm"].default == "yes"
+    assert spoken(compile_script(routine, resolve(routine)).cues) == ["Warm up."]
+    timings = tmp_path / "t.yaml"
+    timings.write_text("warm: no\n")  # it was "must be one of yes, no, got False"
+    assert spoken(compile_script(routine, resolve(routine, timings=timings)).cues) == ["Stay cool."]
+    assert resolve(routine, sets=["warm=no"]).options["warm"] == "no"
+    with pytest.raises(RoutineError, match=r"r.yaml:3: options.warm.default: must be one of yes, no, got 'maybe'"):
+        parse_routine(WARM.replace("default: yes", "default: maybe"), "r.yaml")

@@ -154,3 +154,24 @@ def test_the_readme_table_row_for_a_comment_is_what_check_says(tmp_path):
         found = [f.message for f in check_routine(str(path)) if "stops at" in f.message]
         assert bool(found) == warned and "audioguide check" in reads
         assert not warned or found[0].endswith(write.removeprefix("- "))
+
+
+def test_check_warns_where_a_number_or_a_sign_cannot_be_said_as_meant(tmp_path):
+    """The review's lines: a sign and money are said right (no warning); 1_000, 0x10, 555-1234, R&D are warned."""
+    path = tmp_path / "neg.yaml"
+    path.write_text("title: T\nsteps:\n  - say: Cool the water to -5 degrees.\n    then: 3\n"
+                    "  - say: \"Turn -90° then +90°.\"\n    then: 3\n  - say: 1_000 steps.\n    then: 3\n"
+                    "  - say: It costs $5.50 each.\n    then: 3\n"
+                    "  - say: Ask R&D, or call 555-1234 about 0x10.\n    then: 3\n", encoding="utf-8")
+    assert [str(f) for f in check_routine(str(path))] == [
+        f"{path}:7: steps[2].say: \"1_000 steps.\": '1_000' has an underscore (write 1000) "
+        '(spoken: "One thousand steps.")',
+        f"{path}:11: steps[4].say: \"Ask R&D, or call 555-1234 about 0x10.\": "
+        "'R&D' is read letter by letter, as \"R and D\"; '0x10' is hexadecimal (write 16); "
+        "'555-1234' looks like a phone number (or a date) and is read digit by digit "
+        '(spoken: "Ask R and D, or call five five five, one two th...")',
+    ]
+    spoken = run_cli("script", "--spoken", str(path)).stdout
+    for said in ("Cool the water to minus five degrees.", "Turn minus ninety degrees then plus ninety degrees.",
+                 "It costs five dollars and fifty cents each."):
+        assert f'"{said}"' in spoken

@@ -140,3 +140,36 @@ def test_a_loop_within_an_hour_keeps_the_guides_count():
     drafted = draft_routine(guide("Hold the stretch for 30 seconds. Repeat 100 times."))
     assert "would take over an hour" not in drafted
     assert re.search(r"\n  \w+_times: \{default: 100,", drafted), drafted
+
+
+def test_a_clock_is_a_duration_and_does_not_cut_the_chapter_title():
+    """'1:30' is 90 s (text.read_number's M:SS rule); '0:90' is no time: spoken as written, with a CHECK.
+
+    It was: 'Hold for 0:{foot_seconds} seconds.' (spoken "ninety seconds seconds"), no hold for 1:30,
+    and a chapter "Rub your foot for 1".
+    """
+    drafted = draft_routine("Foot rub\n\nRub your foot for 1:30. Hold for 0:90 seconds.\n")
+    routine, scripts = compiled(drafted)
+    assert "- chapter: Rub your foot for 1:30\n" in drafted
+    assert routine.settings["rub_foot_seconds"].default == 90
+    assert "  - say: Rub your foot for {rub_foot_seconds} seconds.\n  - hold: {seconds: rub_foot_seconds" in drafted
+    assert '# CHECK: the guide says "0:90 seconds" (not a time (M:SS))' in drafted
+    assert "0:{" not in drafted and "  - say: Hold for 0:90 seconds.\n" in drafted
+    said = [c.spoken for c in scripts[0].cues if isinstance(c, Say)]
+    assert "Rub your foot for ninety seconds." in said and "Hold for zero, ninety seconds." in said
+    longer = resolve(routine, sets=["rub_foot_seconds=120"])
+    assert "Rub your foot for one hundred twenty seconds." in [
+        c.spoken for c in compile_script(routine, longer).cues if isinstance(c, Say)]
+
+
+@pytest.mark.parametrize("line, seconds", [("Stretch your toes for about 0:45.", 45),
+                                           ("Stretch your toes for 1:05 minutes.", 65),
+                                           ("Stretch your toes for 2:00.", 120)])
+def test_clock_durations_in_a_guide_are_seconds(line, seconds):
+    amounts = phrases.usable(phrases.find_amounts(line))
+    assert [(a.unit, a.value) for a in amounts] == [("seconds", seconds)]
+
+
+@pytest.mark.parametrize("line", ["Wake at 7:30 and stretch.", "Stretch at 7:30 am.", "Breathe in a 1:2 ratio."])
+def test_a_time_of_day_or_a_ratio_is_no_duration(line):
+    assert phrases.find_amounts(line) == []

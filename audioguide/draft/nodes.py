@@ -178,9 +178,10 @@ def strip_or(text: str) -> str:
 
 def title_from(sentence: str) -> str:
     """A chapter title from a paragraph's first sentence: "To release a cramp, ..." -> "Release a cramp"."""
-    m = re.match(r"(?:to|finish with|start with|begin with)\s+([^,:;]+)", sentence, re.I)
-    # a comma inside a number ("10,000") does not end the clause
-    text = m.group(1) if m else re.split(r"(?<!\d),|,(?!\d)|[:;]| and | while ", ph.core(sentence) or sentence)[0]
+    # a comma or colon inside a number ("10,000", a clock "1:30") does not end the clause
+    m = re.match(r"(?:to|finish with|start with|begin with)\s+((?:[^,:;]|(?<=\d)[,:](?=\d))+)", sentence, re.I)
+    clause_end = r"(?<!\d)[,:]|[,:](?!\d)|;| and | while "
+    text = m.group(1) if m else re.split(clause_end, ph.core(sentence) or sentence)[0]
     words = text.strip(" .").split()[:6]
     return capital(" ".join(words)) or "Part"
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from text_to_num import text2num
 
+from ..text import read_number
+
 # -- vocabulary ----------------------------------------------------------------
 
 #: Verbs that start an instruction in body-care guides ("Press your thumb ...").
@@ -87,6 +89,9 @@ _VAGUE = {
 #: Exercise shorthand: "3x10", "3 x 10 reps", "2 × 30s", "3 sets of 10": sets of repetitions (or of holds).
 _SETS = re.compile(r"(?<![\w.+\-\u2212])(\d{1,3})\s*(?:[x\u00d7]|sets?\s+of)\s*(\d{1,4}(?:\.\d+)?)"
                    r"(?:\s*(reps?|repetitions|times|seconds|secs?|s|minutes|mins?)\b)?(?!\w)(?!\.\d)", re.I)
+#: A duration as a clock, M:SS or H:MM:SS ("for 1:30", "0:45 minutes"), not a time of day ("at 7:30", "7:30 am").
+_CLOCK = re.compile(r"(?<![\w.:+\-\u2212])(?<!\bat )(?<!\bby )(\d{1,2}(?::\d{2}){1,2})"
+                    r"(?:\s*(seconds?|secs?|minutes?|mins?)\b)?(?![\w:]|[.,]\d|\s*[ap]\.?m\b)", re.I)
 #: "x10", "10x", "× 10": a count.
 _TIMES_X = re.compile(r"(?<![\w.+\-\u2212])(?:[x\u00d7]\s*(\d{1,3})|(\d{1,3})\s*[x\u00d7])(?!\w)", re.I)
 _UNITS = {"times": "count", "time": "count", "reps": "count", "repetitions": "count",
@@ -175,6 +180,19 @@ def find_amounts(text: str) -> list[Amount]:
         value = _number(m.group(1))
         if value and free(m.start(), m.end()):
             found.append(_exact("seconds", value, value, m.group(0), m.start(), (m.start(1), m.end(1)), "{}", ""))
+    for m in _CLOCK.finditer(text):  # before units: "0:90 seconds" is one amount, not "90 seconds"
+        qualifier = _QUALIFIER.search(text[:m.start()])
+        phrase_start = qualifier.start() if qualifier else m.start()
+        if not free(phrase_start, m.end()):
+            continue
+        try:  # the one rule for typed numbers: 1:30 is 90 seconds; 0:90 is no time
+            seconds = float(read_number(m.group(1), "seconds"))
+        except ValueError:
+            found.append(Amount("seconds", 0, 0, 0, m.group(0), m.start(), None, unusable="not a time (M:SS)"))
+            continue
+        q = qualifier.group(0).strip().lower() if qualifier else ""
+        found.append(_exact("seconds", seconds, seconds, text[phrase_start:m.end()].strip(), phrase_start,
+                            (m.start(), m.end()), "{} seconds", q))
     for m in _SETS.finditer(text):
         counted = _UNITS[(m.group(3) or "times").lower()] == "count"
         if free(m.start(), m.end()) and not (counted and "." in m.group(2)):

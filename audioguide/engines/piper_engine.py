@@ -98,8 +98,15 @@ class PiperEngine:
         return BUNDLED_VOICE
 
     def check_voice(self, voice: str) -> None:
-        """UnknownEngineError unless ``voice`` is the bundled voice or a Piper ``.onnx`` file (with its .json)."""
+        """UnknownEngineError unless ``voice`` is the bundled voice or a usable Piper ``.onnx`` file (with its .json).
+
+        A voice file is loaded here (and kept for synthesis): a file that is not a
+        Piper voice is the user's input, said before any work, not a failure on
+        whichever line happens to be spoken first.
+        """
         _voice_files(voice)
+        if voice != BUNDLED_VOICE:
+            self._voice(voice)
 
     def synthesize(self, text: str, *, voice: str, pace: float) -> Speech:
         """Speak ``text``; pace scales Piper's length scale (``BASE_LENGTH_SCALE / pace``)."""
@@ -161,7 +168,12 @@ def _load(model: Path, config: Path):
     try:
         with open(config, encoding="utf-8") as config_file:
             piper_config = PiperConfig.from_dict(json.load(config_file))
+    except Exception as error:  # a KeyError names only the key: say which file lacks it
+        reason = f"{config.name} has no {error}" if isinstance(error, KeyError) else f"{config.name}: {first_line(error)}"
+        raise UnknownEngineError(f"{model} is not a usable Piper voice ({reason})") from error
+    try:
         session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+        voice = PiperVoice(config=piper_config, session=session)
     except Exception as error:  # onnxruntime raises its own untyped errors for a bad model
-        raise EngineError(f"cannot load the piper voice {model}: {first_line(error)}") from error
-    return PiperVoice(config=piper_config, session=session)
+        raise UnknownEngineError(f"{model} is not a usable Piper voice ({first_line(error)})") from error
+    return voice
