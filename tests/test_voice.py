@@ -8,7 +8,6 @@ is ALSA's default capture device routed to a PulseAudio null sink's monitor
 from __future__ import annotations
 
 import queue
-from types import SimpleNamespace
 import time
 import wave
 from pathlib import Path
@@ -19,7 +18,6 @@ import pytest
 from audioguide.play.commands import Command
 from audioguide.play.gate import SoundGate
 from audioguide.play.inputs import voice
-from audioguide.play.inputs import verify
 from audioguide.play.inputs.phrases import TUNED_EXPONENTS, check_phrases, threshold_exponent
 
 RATE = voice.RATE
@@ -147,79 +145,6 @@ def test_the_guides_own_phrase_is_passed_over_and_one_said_right_after_it_is_hea
 
 def test_a_sentence_without_a_phrase_is_not_a_command(phrases):
     assert spot(voice.Spotter(), in_room(at_16k(phrases["sentence"]))) == []
-
-
-# -- the second opinion: a grammar search over the whole stretch of speech -------------------------
-
-
-def test_recording_clips_by_capture_time_and_keeps_only_the_last_seconds():
-    rec = verify.Recording(keep_s=1.0)
-    for k in range(30):  # 30 periods of 512 samples: 0.96 s, each sample its index mod 2**15
-        rec.add((np.arange(k * 512, (k + 1) * 512) % 32768).astype(np.int16), 10.0 + k * 512 / RATE)
-    assert list(rec.clip(10.5, 10.5 + 4 / RATE)[1]) == [8000, 8001, 8002, 8003]
-    rec.add(np.zeros(RATE, np.int16), 10.0 + 30 * 512 / RATE)  # a second more: the oldest drop out
-    assert rec.clip(10.0, 10.5)[1].size == 0 and rec.clip(10.96, 11.96)[1].size == RATE
-    t, samples = rec.clip(9.0, 11.0)  # from the oldest kept
-    assert t == pytest.approx(10.96, abs=1e-3) and samples.size == round((11.0 - t) * RATE)
-    rec.clear()
-    assert rec.clip(0, 100)[1].size == 0
-
-
-def test_bursts_are_stretches_of_speech_ended_by_a_quarter_second_of_quiet():
-    bursts, floor = verify.Bursts(), -60.0
-    times = np.arange(0, 4, 0.01)
-    # Loud 1.00-1.40 s and 1.55-1.90 s (a gap inside a phrase), then quiet; a click at 3.0 s.
-    levels = np.where(((times >= 1.0) & (times < 1.4)) | ((times >= 1.55) & (times < 1.9)), -30.0, -65.0)
-    levels[300] = -20.0
-    found = [b for k in range(0, 400, 3) if (b := bursts.update(times[k:k + 3], levels[k:k + 3], floor,
-                                                                times[min(k + 3, 399)])) is not None]
-    assert found == [(pytest.approx(1.0), pytest.approx(1.9))]  # the click (10 ms) is no burst
-    assert bursts.update(np.arange(5, 8, 0.01), np.full(300, -30.0), floor, 8.3) is None  # 3 s: talk
-
-
-def test_the_grammar_search_names_each_phrase_and_scores_other_speech_lower(phrases):
-    spotter = voice.Spotter()
-    for phrase in voice.DEFAULT_PHRASES:
-        speech = at_16k(phrases[phrase])
-        verdict = spotter.verifier.judge(in_room(speech))
-        assert verdict.phrase == phrase and verdict.score >= verify.MIN_SCORE, (phrase, verdict)
-        said = np.flatnonzero(np.abs(speech) > 0.05 * np.abs(speech).max()) / RATE
-        assert verdict.covers(1 + said[0], 1 + said[-1]), (phrase, verdict, said[[0, -1]])
-    aside = spotter.verifier.judge(in_room(at_16k(phrases["aside"])))
-    assert aside.phrase is None or aside.score < verify.MIN_SCORE, aside
-
-
-def test_a_phrase_under_its_spotting_threshold_is_heard_by_the_grammar_search_in_a_pause(phrases):
-    """Spotting made all but impossible (a threshold of 10**-1): each phrase said in the guide's
-    pause is still its command, from the second opinion; the guide's own, or an aside, is not."""
-    deaf = {p: 1.0 for p in voice.DEFAULT_PHRASES}
-    spotter = voice.Spotter(exponents=deaf)
-    for k, (phrase, action) in enumerate(voice.DEFAULT_PHRASES.items()):
-        t0 = 100.0 + 10 * k
-        speech = at_16k(phrases[phrase])
-        heard = spot(spotter, in_room(speech), t0)
-        assert [h.action for h in heard] == [action], phrase
-        # The burst's end is the speech's end; it is acted on a quarter second later.
-        assert abs(heard[0].spoken_end - (t0 + 1 + speech_end(speech))) <= 0.035, phrase
-        assert heard[0].at - heard[0].spoken_end <= verify.BURST_GAP_S + 0.04
-    assert spot(spotter, in_room(at_16k(phrases["aside"]))) == []
-    gate = SoundGate(clock=lambda: 0.0)
-    gate.sounding(100.9, 102.0)  # the guide itself said it
-    assert spot(voice.Spotter(exponents=deaf, gate=gate), in_room(at_16k(phrases["go back"]))) == []
-
-
-def test_the_grammar_search_corrects_the_phrase_spotted(phrases, monkeypatch):
-    """Spotting heard "pause now"; the grammar search over the whole burst hears "go back": the
-    command is "back". (A fake second opinion: the real ones agree on clean speech.)"""
-    spotter = voice.Spotter()
-    spans = []
-    fake = SimpleNamespace(phrase="go back", score=-3.0, covers=lambda a, b: spans.append((a, b)) or True)
-    monkeypatch.setattr(spotter.verifier, "judge", lambda samples: fake)
-    assert [h.action for h in spot(spotter, in_room(at_16k(phrases["pause now"])))] == ["back"]
-    # It must span the speech: asked from just after the clip's start (its pad) to the speech's end.
-    assert len(spans) == 1 and verify.PAD_BEFORE_S - 0.1 <= spans[0][0] <= verify.PAD_BEFORE_S + 0.1
-    monkeypatch.setattr(spotter.verifier, "judge", lambda samples: verify.Verdict(None, float("-inf")))
-    assert [h.action for h in spot(spotter, in_room(at_16k(phrases["pause now"])))] == ["pause"]
 
 
 # -- the real capture path -------------------------------------------------------------------------

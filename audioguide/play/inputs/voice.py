@@ -24,12 +24,6 @@ is spotted (even one the gate then refuses), so the longest phrases have a
 search of their own (``SOLO_SEARCHES``): a short phrase spotted on the start
 of a long one cannot stop the long one from being heard.
 
-A second opinion (``verify``): before a spotted phrase acts, a grammar search
-over the whole stretch of speech (exactly one of the phrases, silence around
-it) may name another phrase, which then acts; a stretch of speech wholly in
-the guide's pause in which nothing was spotted acts as the grammar's phrase if
-that fits it well enough. Both for voices the spotting hears poorly.
-
 Microphone: ALSA's ``default`` capture device, or the one ``--mic`` names, read
 through pyalsaaudio in small periods (``PERIOD`` frames) on a thread. The
 guide's own sound never counts: a phrase that began before the ``SoundGate``
@@ -59,7 +53,6 @@ from ..commands import Action, Command, Commands
 from ..gate import SoundGate
 from .phrases import (DEFAULT_PHRASES, DEFAULT_SENSITIVITY, VoiceUnavailable, check_phrases, keyphrase_files,
                       model_paths, normalize_phrase, pronunciations, threshold_exponent)
-from .verify import PAD_BEFORE_S, Bursts, Recording, Verifier
 
 #: The acoustic model's sample rate (Hz): the microphone is opened at this rate.
 RATE = 16000
@@ -197,11 +190,8 @@ class Spotter:
     """
 
     def __init__(self, phrases: Mapping[str, Action] | None = None, sensitivity: float = DEFAULT_SENSITIVITY,
-                 exponents: Mapping[str, float] | None = None, gate: SoundGate | None = None,
-                 second_opinion: bool = True) -> None:
+                 exponents: Mapping[str, float] | None = None, gate: SoundGate | None = None) -> None:
         """``exponents`` (phrase -> -log10 threshold) overrides the formula (the tuning benchmark uses it).
-        ``second_opinion``: the grammar search (``verify``) checks and completes the spotting
-        (off: keyword spotting alone, as the benchmark compares).
         ``gate``: phrases it does not allow (the guide's own sound) are passed over
         without ending the utterance, so a command said right after is still heard.
 
@@ -234,9 +224,6 @@ class Spotter:
                 # cmn live: the cepstral mean adapts as audio comes (the default, batch, needs whole utterances).
                 self._searches.append((Decoder(hmm=hmm, dict=str(small), kws=str(kws), samprate=RATE, cmn="live",
                                                kws_delay=KWS_DELAY_FRAMES, loglevel="FATAL"), spelled))
-        self.verifier = Verifier(list(self.phrases), known, hmm, sensitivity) if second_opinion else None
-        self.recording = Recording()
-        self.bursts = Bursts()
         self.loudness = Loudness()
         self.gate = gate
         self._ignored: set[tuple[str, float]] = set()  # spots of this utterance dropped: (phrase, start)
@@ -261,8 +248,6 @@ class Spotter:
             self._in_utterance = False
         self._ignored.clear()
         self._pending.clear()
-        self.recording.clear()
-        self.bursts.reset()
 
     def feed(self, samples: np.ndarray, t0: float) -> list[Heard]:
         """Feed ``samples`` whose first was captured at ``t0`` (monotonic s); the phrases heard.
@@ -282,18 +267,15 @@ class Spotter:
                 decoder.start_utt()
             self._in_utterance = True
             self._utt_t0, self._fed = t0, 0
-        t = self._utt_t0 + self._fed / RATE
-        self.loudness.add(samples, t)
-        self.recording.add(samples, t)
+        self.loudness.add(samples, self._utt_t0 + self._fed / RATE)
         data = samples.astype("<i2", copy=False).tobytes()
         for decoder, _ in self._searches:
             decoder.process_raw(data, False, False)
         self._fed += len(samples)
         now = self._utt_t0 + self._fed / RATE
-        burst = self.bursts.update(*self.loudness.frames(t - 0.01, now), self.loudness.floor(t), now)
         spots = self._spots(now)
         if not spots:
-            return self._second_chance(burst, now) if burst is not None and self.verifier is not None else []
+            return []
         heard = pick(spots, self._phones)
         spoken_end = self._fell_quiet(heard, now)
         if spoken_end is None and now - min(h.at for h in spots) < MAX_WAIT_S:
@@ -309,40 +291,8 @@ class Spotter:
             self._ignored.update(self._pending)
             self._pending.clear()
             return []
-        start = min(heard.start, self.bursts.start if self.bursts.start is not None else heard.start)
-        heard = self._second_opinion(heard, start, spoken_end, now) if self.verifier is not None else heard
         self.gap()  # one utterance, one command: start afresh
         return [replace(heard, at=now, spoken_end=spoken_end)]
-
-    def _second_opinion(self, heard: Heard, start: float, spoken_end: float, now: float) -> Heard:
-        """The phrase spotted, or the one the grammar search hears over the whole stretch of speech
-        (from ``start``) if it is another and spans it (``verify``)."""
-        t, samples = self.recording.clip(start - PAD_BEFORE_S, now)
-        verdict = self.verifier.judge(samples)
-        if verdict.phrase not in (None, heard.phrase) and verdict.covers(start - t, spoken_end - t):
-            if self.trace is not None:
-                self.trace(f"the grammar search hears {verdict.phrase!r} there, not {heard.phrase!r}")
-            return replace(heard, phrase=verdict.phrase, action=self.phrases[verdict.phrase])
-        return heard
-
-    def _second_chance(self, burst: tuple[float, float], now: float) -> list[Heard]:
-        """A stretch of speech in the guide's pause that no phrase was spotted in: the grammar
-        search's phrase, if it explains the sound well enough (``verify``)."""
-        start, end = burst
-        if self.gate is not None and not self.gate.allows(start, end):
-            return []
-        t, samples = self.recording.clip(start - PAD_BEFORE_S, now)
-        verdict = self.verifier.judge(samples)
-        taken = (verdict.phrase is not None and verdict.score >= self.verifier.min_score
-                 and verdict.covers(start - t, end - t))
-        if self.trace is not None:
-            self.trace(f"speech {start:.2f}-{end:.2f} s, nothing spotted: the grammar search hears "
-                       f"{verdict.phrase!r} {t + verdict.start:.2f}-{t + verdict.end:.2f} s, score "
-                       f"{verdict.score:.1f}{'' if taken else ', ignored'}")
-        if not taken:
-            return []
-        self.gap()
-        return [Heard(verdict.phrase, self.phrases[verdict.phrase], start, end, now, spoken_end=end)]
 
     def _spots(self, now: float) -> list[Heard]:
         """The phrases spotted in this utterance that may still be acted on (``at``: when each
