@@ -411,8 +411,10 @@ class _Normalizer:
         name = names[0] if singular else names[1]
         if a.startswith("0.5") and b is None and not article and cur is None and key not in ("%",):
             return f"half a {names[0]} "  # "0.5 sec" -> "half a second"
-        unit_after = f" {name}" + (f" {names[0] if singular else names[1]}" if cur and unit and key in UNITS else "")
-        return f"{prefix}{said}{unit_after} "
+        if cur and unit and key in UNITS:  # "$5 kg": the money, then the unit (was "five kilogram kilogram")
+            self.note(f"money and a unit together ({_token(m.string, m.start(), m.end())!r}); say it in words")
+            return f"{prefix}{said} {_CURRENCY[cur][0 if singular else 1]} {name} "
+        return f"{prefix}{said} {name} "
 
     # -- 5. punctuation that marks a pause
     def pauses(self, text: str) -> str:

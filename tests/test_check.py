@@ -175,3 +175,12 @@ def test_check_warns_where_a_number_or_a_sign_cannot_be_said_as_meant(tmp_path):
     for said in ("Cool the water to minus five degrees.", "Turn minus ninety degrees then plus ninety degrees.",
                  "It costs five dollars and fifty cents each."):
         assert f'"{said}"' in spoken
+
+
+def test_check_warns_of_money_and_a_unit_together(tmp_path):
+    """'$5 kg' was said "five kilogram kilogram"; now the money, then the unit, with a warning."""
+    path = tmp_path / "m.yaml"
+    path.write_text("title: T\nsteps:\n  - say: Use a $5 kg weight, then 3 kg.\n    then: 3\n", encoding="utf-8")
+    [finding] = check_routine(str(path))
+    assert "money and a unit together ('a $5 kg'); say it in words" in finding.message
+    assert '"Use a five dollar kilogram weight, then three kilograms."' in run_cli("script", "--spoken", str(path)).stdout
