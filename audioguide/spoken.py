@@ -37,7 +37,7 @@ from .text import read_number
 ALLOWED_SYMBOLS = frozenset(" .,?!'-")
 """The only non-letter characters spoken text contains: space, . , ? ! and ' and - inside words."""
 
-SPEECH_RULES_VERSION = "2"
+SPEECH_RULES_VERSION = "3"
 """Changes whenever a rule changes what is spoken: part of every speech cache key."""
 
 SENTENCE, PHRASE, END = "sentence", "phrase", "end"
@@ -227,7 +227,7 @@ class _Normalizer:
         text = text.replace("℃", "°C").replace("℉", "°F")
         text = unicodedata.normalize("NFKC", text)  # ligatures, full-width forms, no-break spaces
         # a sign before a number is part of it: "-5 degrees" is minus five, never a pause before five
-        text = re.sub(r"(^|[\s(\[{\"'“‘])([-+−])(?=\.?\d)",
+        text = re.sub(r"(^|[\s(\[{\"'“‘])([-+−])(?=[$€£]?\.?\d)",
                       lambda m: m.group(1) + (" plus " if m.group(2) == "+" else " minus "), text)
         text = re.sub(r"(?<![\w&])([A-Z]{1,4}) ?& ?([A-Z]{1,4})(?![\w&])", self.initials, text)
         out = []
@@ -286,6 +286,7 @@ class _Normalizer:
     # -- 4. numbers with what surrounds them
     def numbers(self, text: str) -> str:
         text = re.sub(r"\b(\d{1,3})((?:,\d{3})+)\b", lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+        text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", text)  # ".5 kg" is 0.5 kg, never "Add. Five kilograms"
         text = self.unusual(text)
         text = self.clock(text)
         # sets: "3x10", "3 x 12", "2×8" (the second number keeps its unit: "3 x 30s")
@@ -358,6 +359,19 @@ class _Normalizer:
             return f"{said} {half}" + (" ." if _starts_sentence(m.string[m.end():]) else " ")
 
         text = re.sub(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b\.?", time_of_day, text, flags=re.IGNORECASE)
+
+        def at_clock(m: re.Match) -> str:
+            times = [(int(h), int(mm)) for h, mm in ((m.group(2), m.group(3)), (m.group(5), m.group(6))) if h]
+            if any(h > 23 or mm > 59 for h, mm in times):
+                return m.group()  # no time of day: the duration rule reads it, or notes it
+            said = [number_words(h) + (" " + (f"oh {number_words(mm)}" if mm < 10 else number_words(mm)) if mm
+                                       else " o'clock" if h <= 12 else " hundred") for h, mm in times]
+            return f"{m.group(1)} {said[0]}" + (f" {m.group(4)} {said[1]}" if len(said) > 1 else "") + " "
+
+        # "at 7:30", "from 9:00 to 17:00": a time of day, not seven minutes thirty seconds
+        text = re.sub(r"\b((?i:at|from|until|till|by|before|after|around|between))\s+(\d{1,2}):(\d{2})\b"
+                      r"(?:\s*(to|and|until|till)\s+(\d{1,2}):(\d{2})\b)?(?!\s*(?i:seconds?|secs?|minutes?|mins?))",
+                      at_clock, text)
 
         def duration(m: re.Match) -> str:
             h, mnt, sec = (int(g) if g else 0 for g in (m.group(1), m.group(2), m.group(3)))
