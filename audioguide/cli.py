@@ -350,7 +350,8 @@ def draft(guide: str, output: str | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    path = ag.save_draft(text, output, force=force, guide=None if guide == "-" else guide)
+    # standard input redirected from a file is that file: "draft - -o g.txt --force < g.txt" would replace it
+    path = ag.save_draft(text, output, force=force, guide="/proc/self/fd/0" if guide == "-" else guide)
     checks = text.count("# CHECK:")
     click.echo(f"wrote {path}: {checks} CHECK comment{'s' * (checks != 1)} to read; then: audioguide script {path}",
                err=True)

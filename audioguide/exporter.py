@@ -103,7 +103,7 @@ def check_output(path: str | os.PathLike[str], fmt: str | None = None, bitrate: 
     written through), and ffmpeg when needed. Call it first so
     a bad path or bitrate costs nothing; ``export`` calls it too.
     """
-    if os.fspath(path) in ("", "-"):  # Path("") is ".", and "-" has no suffix: say what they meant
+    if os.fspath(path).strip() in ("", "-"):  # Path("") is ".", "-" has no suffix, "  " is blanks: say what they meant
         raise OutputPathError("-: audio cannot go to standard output; give a file name (like session.mp3)"
                               if os.fspath(path) == "-" else "the output path is empty; give a file name "
                               "(like session.mp3)")

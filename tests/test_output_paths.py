@@ -179,8 +179,9 @@ def test_standard_output_by_its_dev_name_is_refused_whatever_it_is(tiny, tmp_pat
 def test_dash_and_an_empty_path_ask_for_a_file_name(tiny, tmp_path, isolated_cache):
     assert one_error(export(tiny, "-", cwd=tmp_path)) == \
         "-: audio cannot go to standard output; give a file name (like session.mp3)"
-    assert one_error(export(tiny, "", "--format", "mp3", cwd=tmp_path)) == \
-        "the output path is empty; give a file name (like session.mp3)"
+    for empty in ("", "  ", "\t"):
+        assert one_error(export(tiny, empty, "--format", "mp3", cwd=tmp_path)) == \
+            "the output path is empty; give a file name (like session.mp3)"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.yaml"]
     assert nothing_synthesized(isolated_cache)
 
@@ -192,8 +193,9 @@ def test_draft_refuses_what_is_not_a_regular_file_even_with_force(tmp_path):
     assert stat.S_ISFIFO((tmp_path / "r.yaml").lstat().st_mode)
     assert one_error(run_cli("draft", str(GUIDE), "-o", "-", cwd=tmp_path)) == \
         "-: give a file name; without -o the routine is printed to standard output"
-    assert one_error(run_cli("draft", str(GUIDE), "-o", "", cwd=tmp_path)) == \
-        "the output path is empty; give a file name (like routine.yaml)"
+    for empty in ("", "  ", "\t"):  # blanks are no name either (they made a file named two spaces)
+        assert one_error(run_cli("draft", str(GUIDE), "-o", empty, cwd=tmp_path)) == \
+            "the output path is empty; give a file name (like routine.yaml)"
     (tmp_path / "stderr.yaml").symlink_to("/proc/self/fd/2")  # stands in for /dev/stderr (see above)
     assert one_error(run_cli("draft", str(GUIDE), "-o", "stderr.yaml", "--force", cwd=tmp_path)).startswith(
         "stderr.yaml: leads into /proc")
@@ -268,3 +270,17 @@ def test_draft_never_writes_over_the_guide_it_reads_even_with_force(tmp_path, na
         assert one_error(run_cli("draft", "g.txt", "-o", name, *force, cwd=tmp_path)) == \
             f"{Path(name)}: is the guide being drafted from; give another name for the routine"
     assert listing(tmp_path) == before
+
+
+def test_draft_from_standard_input_never_writes_over_the_file_it_came_from(tmp_path):
+    """`draft - -o g.txt --force < g.txt` replaced the guide; a pipe into draft still writes."""
+    guide = tmp_path / "g.txt"
+    guide.write_bytes(GUIDE.read_bytes())
+    with open(guide, "rb") as stdin:
+        run = subprocess.run([str(BIN / "audioguide"), "draft", "-", "-o", "g.txt", "--force"], stdin=stdin,
+                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert one_error(run) == "g.txt: is the guide being drafted from; give another name for the routine"
+    assert guide.read_bytes() == GUIDE.read_bytes()
+    piped = subprocess.run(f"cat g.txt | {BIN / 'audioguide'} draft - -o r.yaml", shell=True, capture_output=True,
+                           text=True, cwd=tmp_path, timeout=120)
+    assert piped.returncode == 0 and "\ntitle: " in "\n" + (tmp_path / "r.yaml").read_text()

@@ -125,7 +125,7 @@ def save_draft(text: str, path: str | os.PathLike, *, force: bool = False,
     cannot be made or written to; ``ExportError`` (exit 1) when writing fails
     (a full disk), leaving any old file as it was.
     """
-    if os.fspath(path) in ("", "-"):  # Path("") would be "."
+    if os.fspath(path).strip() in ("", "-"):  # Path("") would be ".", and "  " a file named two blanks
         raise OutputPathError("-: give a file name; without -o the routine is printed to standard output"
                               if os.fspath(path) == "-" else "the output path is empty; give a file name "
                               "(like routine.yaml)")
