@@ -325,7 +325,9 @@ class _Normalizer:
                 reason, _, hint = str(exc).partition("; ")
                 self.note(f"{reason} ({hint})" if hint else reason)
             else:
-                self.note(f"{m.group()!r} has an exponent (write {_plain(m.group())})")
+                plain = _plain(m.group())  # "1e400" is more than a float holds: no "write inf"
+                self.note(f"{m.group()!r} has an exponent" + (f" (write {plain})" if plain[-1].isdigit() else
+                                                               " (write the number in words)"))
             if "_" in m.group():
                 return m.group().replace("_", "")
             spelled = {".": "point", "-": "minus", "+": "plus"}

@@ -184,3 +184,10 @@ def test_check_warns_of_money_and_a_unit_together(tmp_path):
     [finding] = check_routine(str(path))
     assert "money and a unit together ('a $5 kg'); say it in words" in finding.message
     assert '"Use a five dollar kilogram weight, then three kilograms."' in run_cli("script", "--spoken", str(path)).stdout
+
+
+def test_check_never_suggests_writing_inf(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text("title: T\nsteps:\n  - say: Do 1e400 reps, or 1e3.\n    then: 3\n", encoding="utf-8")
+    [finding] = check_routine(str(path))
+    assert "'1e400' has an exponent (write the number in words); '1e3' has an exponent (write 1000)" in finding.message
