@@ -47,7 +47,7 @@ from .settings import BED_NAMES, PACE_RANGE, PACES, Settings  # noqa: E402
 from .settings import resolve as resolve_settings  # noqa: E402
 from .slugs import slug  # noqa: E402
 from .stop_signals import Stopped, on_stop_signals  # noqa: E402
-from .text import fmt_clock  # noqa: E402
+from .text import fmt_clock, read_number  # noqa: E402
 
 __all__ = [
     "ACTIONS",
@@ -88,6 +88,7 @@ __all__ = [
     "draft_routine",
     "export_session",
     "fmt_clock",
+    "read_number",
     "list_presets",
     "list_routines",
     "list_voices",

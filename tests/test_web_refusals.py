@@ -86,10 +86,11 @@ def test_the_home_page_compiles_a_stored_routine_once_per_version_of_its_file(cl
 
 
 def test_a_preset_keeps_and_shows_a_duration_as_plain_seconds(client, web):
-    form = {"routine": "foot-massage", "preset_name": "Jürgen", "tender_hold": "1:30"}
+    form = {"routine": "foot-massage", "preset_name": "Jürgen", "tender_hold": "1:30", "length": "20:30"}
     saved = client.post("/presets", data=form)
     assert saved.status_code == 303 and saved.headers["location"] == "/routines/foot-massage?preset=jurgen&note=saved"
     assert "tender_hold: 90\n" in (web.data.presets / "jurgen.yaml").read_text(encoding="utf-8")
+    assert 'name="length" type="number" inputmode="decimal" value="20.5"' in client.get(saved.headers["location"]).text
     assert ag.load_preset(web.data.presets, "jurgen").timings["tender_hold"] == 90
     shown = client.get(saved.headers["location"]).text
     assert re.search(r'name="tender_hold" type="number" inputmode="decimal" value="90"', shown)

@@ -161,7 +161,7 @@ def _number(value: float | int) -> str:
 
 
 def _as_numbers(routine: ag.Routine, timings: dict[str, str]) -> dict[str, str]:
-    """Each setting's value as the plain number the library reads it as (``1:30`` -> ``90``).
+    """Each setting's value, and the length, as the plain number the library reads it as (``1:30`` -> ``90``).
 
     A number field shows nothing for ``1:30`` (the browser blanks it), and a
     preset keeps what the form holds. A value the setting refuses stays as
@@ -173,6 +173,12 @@ def _as_numbers(routine: ag.Routine, timings: dict[str, str]) -> dict[str, str]:
             shown[name] = _number(spec.check(timings[name]))
         except (ValueError, TypeError, KeyError):
             pass
+    try:  # the length too: "14:20" (M:SS) is 14.33 minutes, and a number field blanks "14:20"
+        length = ag.read_number(timings.get("length", "").strip(), "minutes")
+        if isinstance(length, (int, float)) and not isinstance(length, bool):
+            shown["length"] = f"{length:.4g}"
+    except ValueError:
+        pass
     return shown
 
 
