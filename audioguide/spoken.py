@@ -385,9 +385,14 @@ class _Normalizer:
             said = [f"{number_words(n)} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
             return " ".join(said) if said else "zero seconds"
 
+        # a range of clocks: "1:30-2:00" is one minute thirty seconds to two minutes
+        text = re.sub(r"(\d:\d{2})\s*[-–]\s*(?=\d{1,2}:\d{2}\b)", r"\1 to ", text)
         # a unit word after the clock is part of it: "1:30 minutes" is not "... thirty seconds minutes"
-        return re.sub(r"\b(?:(\d+):)?(\d{1,2}):(\d{2})\b(?:\s*(?i:seconds?|secs?|minutes?|mins?|hours?)\b)?",
+        text = re.sub(r"\b(?:(\d+):)?(\d{1,2}):(\d{2})(?:\b(?:\s*(?i:seconds?|secs?|minutes?|mins?|hours?)\b)?|s\b)",
                       duration, text)
+        # one digit after the colon is no clock but a ratio: "1:1", "a 4:7 breath" (never "one, one")
+        return re.sub(r"\b(\d+):(\d)\b(?!:)", lambda m: f"{number_words(int(m.group(1)))} to "
+                      f"{number_words(int(m.group(2)))}", text)
 
     def slashes(self, text: str) -> str:
         def fraction(m: re.Match) -> str:
