@@ -238,7 +238,8 @@ class _Builder:
         multipliers = {r.LoopStep: ".loop.count", r.ForEachStep: ".for_each.items", r.RepeatStep: ".repeat.count"}
         culprit = next((s for s in self.running if type(s) in multipliers), self.running[-1] if self.running else None)
         place = culprit.path + multipliers.get(type(culprit), "") if culprit else ""
-        where = f"{self.routine.display}: {place}: " if place else f"{self.routine.display}: "
+        at = self.routine.where(place) if place and self.routine.where else f"{self.routine.display}: {place}"
+        where = f"{at}: " if place else f"{self.routine.display}: "
         what = f"more than {MAX_CUES:,} cues" if self.emitted > MAX_CUES else f"longer than {MAX_SESSION_MS // 3600_000} hours"
         raise CompileError(f"{where}with these counts and durations the session would be {what}")
 

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from . import sides as side_specs, yamlfile
 from .amounts import LIMITS, UNITS, Amount, check_amount, parse_expression
@@ -184,6 +184,8 @@ class Routine:
     """What ``per_side`` repeats over; None when the routine declares no sides."""
     pronunciations: dict[str, str] = field(default_factory=dict)
     """The routine's own words: word -> how to say it (``spoken.normalize`` applies them)."""
+    where: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
+    """``"steps[0].loop.count"`` -> ``"file:3: steps[0].loop.count"`` for messages (None: the file alone)."""
 
 
 # -- loading -------------------------------------------------------------------
@@ -351,7 +353,7 @@ class _Validator:
             raise self.fail("steps", "must list at least one step")
         return Routine(name, title, description, self.options, self.settings, steps, self.doc.display, artist,
                        sides=self.sides,
-                       pronunciations=self.pronunciations(top.get("pronunciations", {})))
+                       pronunciations=self.pronunciations(top.get("pronunciations", {})), where=self.doc.where)
 
     def pronunciations(self, raw: Any) -> dict[str, str]:
         """``{Achilles: a kill eez}``: each word (or phrase) and how to say it, both plain text."""
