@@ -238,10 +238,14 @@ class _Builder:
         multipliers = {r.LoopStep: ".loop.count", r.ForEachStep: ".for_each.items", r.RepeatStep: ".repeat.count"}
         culprit = next((s for s in self.running if type(s) in multipliers), self.running[-1] if self.running else None)
         place = culprit.path + multipliers.get(type(culprit), "") if culprit else ""
-        at = self.routine.where(place) if place and self.routine.where else f"{self.routine.display}: {place}"
-        where = f"{at}: " if place else f"{self.routine.display}: "
+        if not place:
+            where = self.routine.display
+        elif self.routine.where:  # file:line: place, as the loader names places
+            where = self.routine.where(place)
+        else:
+            where = f"{self.routine.display}: {place}"
         what = f"more than {MAX_CUES:,} cues" if self.emitted > MAX_CUES else f"longer than {MAX_SESSION_MS // 3600_000} hours"
-        raise CompileError(f"{where}with these counts and durations the session would be {what}")
+        raise CompileError(f"{where}: with these counts and durations the session would be {what}")
 
     def new_step(self) -> None:
         if self.emitted:

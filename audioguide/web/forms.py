@@ -176,7 +176,7 @@ def _as_numbers(routine: ag.Routine, timings: dict[str, str]) -> dict[str, str]:
     try:  # the length too: "14:20" (M:SS) is 14.33 minutes, and a number field blanks "14:20"
         length = ag.read_number(timings.get("length", "").strip(), "minutes")
         if isinstance(length, (int, float)) and not isinstance(length, bool):
-            shown["length"] = f"{length:.4g}"
+            shown["length"] = _number(length)
     except ValueError:
         pass
     return shown
