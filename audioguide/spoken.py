@@ -364,8 +364,11 @@ class _Normalizer:
 
         def at_clock(m: re.Match) -> str:
             times = [(int(h), int(mm)) for h, mm in ((m.group(2), m.group(3)), (m.group(5), m.group(6))) if h]
-            if any(h > 23 or mm > 59 for h, mm in times):
-                return m.group()  # no time of day: the duration rule reads it, or notes it
+            lengths = r"\s*(?:to|and|until|till)\s+\d{1,2}:\d{2}\s*(?i:seconds?|secs?|minutes?|mins?|hours?)\b"
+            if any(h > 23 or mm > 59 for h, mm in times) or m.group(2) == "0" or \
+                    m.group(4) is None and re.match(lengths, m.string[m.end():], re.IGNORECASE):
+                # no time of day ("after 0:30", "from 1:30 to 2:00 minutes"): the duration rule reads it
+                return m.group()
             said = [number_words(h) + (" " + (f"oh {number_words(mm)}" if mm < 10 else number_words(mm)) if mm
                                        else " o'clock" if h <= 12 else " hundred") for h, mm in times]
             return f"{m.group(1)} {said[0]}" + (f" {m.group(4)} {said[1]}" if len(said) > 1 else "") + " "

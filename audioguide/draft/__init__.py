@@ -75,7 +75,7 @@ def draft_routine(guide: str | bytes | os.PathLike | BinaryIO, *, display: str |
     header = [f"Drafted by `audioguide draft` from {Path(display).name}. Read it through: each",
               "\"CHECK:\" comment marks a guess to confirm. Then: audioguide script THIS_FILE.yaml"]
     if not parsed.title:
-        header.append(f"CHECK: the title: the guide has none, so it is made from {'the file name' if stem else 'nothing'}")
+        header.append(f"CHECK: the title: the guide has none, so it is {'made from the file name' if stem else 'a default one'}")
     if parsed.title_notes[1:]:
         header.append("CHECK: not used from the title block: " + "; ".join(f'"{n}"' for n in parsed.title_notes[1:]))
     header += drafter.header_checks
