@@ -1,4 +1,5 @@
-"""Voice commands: phrases checked, spotted in real speech, and heard through a real microphone path.
+"""Voice commands: phrases checked, keyword spotting (phrases of the user's own) on real speech, and
+the default phrases heard through a real microphone path (tests/test_neural.py: the classifier).
 
 The speech is Piper's (real synthesis, the voice users hear); the microphone
 is ALSA's default capture device routed to a PulseAudio null sink's monitor
@@ -17,7 +18,7 @@ import pytest
 
 from audioguide.play.commands import Command
 from audioguide.play.gate import SoundGate
-from audioguide.play.inputs import voice
+from audioguide.play.inputs import listening, voice
 from audioguide.play.inputs.phrases import TUNED_EXPONENTS, check_phrases, threshold_exponent
 
 RATE = voice.RATE
@@ -172,7 +173,7 @@ def drain(commands: queue.SimpleQueue, seconds: float, settle: float = 0.5) -> l
 @pytest.mark.timeout(120)
 def test_every_phrase_spoken_into_the_microphone_posts_its_command(microphone_env, phrases):
     commands: queue.SimpleQueue = queue.SimpleQueue()
-    listener = voice.Listener(commands, SoundGate()).start()
+    listener = listening.Listener(commands, SoundGate()).start()
     try:
         for phrase, action in voice.DEFAULT_PHRASES.items():
             microphone_env.speak(phrases[phrase])
@@ -188,7 +189,7 @@ def test_every_phrase_spoken_into_the_microphone_posts_its_command(microphone_en
 def test_a_phrase_said_while_the_guide_sounds_is_ignored(microphone_env, phrases):
     commands: queue.SimpleQueue = queue.SimpleQueue()
     gate = SoundGate()
-    listener = voice.Listener(commands, gate).start()
+    listener = listening.Listener(commands, gate).start()
     try:
         gate.sounding(time.monotonic(), time.monotonic() + 6.0)  # the guide talks for 6 s
         microphone_env.speak(phrases["pause now"])
@@ -199,8 +200,8 @@ def test_a_phrase_said_while_the_guide_sounds_is_ignored(microphone_env, phrases
 
 
 def test_no_microphone_is_one_line(microphone_env):
-    with pytest.raises(voice.VoiceUnavailable) as caught:
-        voice.Listener(queue.SimpleQueue(), SoundGate(), device="audioguide_no_such_mic").start()
+    with pytest.raises(listening.VoiceUnavailable) as caught:
+        listening.Listener(queue.SimpleQueue(), SoundGate(), device="audioguide_no_such_mic").start()
     message = str(caught.value)
     assert message.startswith("no microphone: ALSA cannot open 'audioguide_no_such_mic' for capture (")
     assert "\n" not in message

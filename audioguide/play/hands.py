@@ -81,7 +81,7 @@ class HandsFree:
         return self
 
     def _listen(self, config: VoiceConfig):
-        from .inputs.voice import Listener, VoiceUnavailable
+        from .inputs.listening import Listener, VoiceUnavailable
 
         try:
             listener = Listener(self.commands, self.gate, config.phrases, config.sensitivity, config.mic).start()

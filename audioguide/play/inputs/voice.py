@@ -24,35 +24,30 @@ is spotted (even one the gate then refuses), so the longest phrases have a
 search of their own (``SOLO_SEARCHES``): a short phrase spotted on the start
 of a long one cannot stop the long one from being heard.
 
-Microphone: ALSA's ``default`` capture device, or the one ``--mic`` names, read
-through pyalsaaudio in small periods (``PERIOD`` frames) on a thread. The
+The microphone and the listening thread are ``listening.py``; the default
+phrases are heard by the classifier of ``neural.py``, this spotter hears
+phrases of the user's own. The
 guide's own sound never counts: a phrase that began before the ``SoundGate``
 says the device fell silent (or ends within a short tail after it) is passed
 over, without ending the search, so a phrase said right after is heard whole:
 only phrases said in the guide's pauses act.
 
-A phrase heard becomes ``Command(action, "voice")`` on the player's one queue.
-No microphone, or no recognizer: ``Listener.start`` raises ``VoiceUnavailable``
-with one line, and the caller plays on without voice.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
 
-from ..commands import Action, Command, Commands
+from ..commands import Action
 from ..gate import SoundGate
-from .phrases import (DEFAULT_PHRASES, DEFAULT_SENSITIVITY, VoiceUnavailable, check_phrases, keyphrase_files,
-                      model_paths, normalize_phrase, pronunciations, threshold_exponent)
+from .phrases import (DEFAULT_PHRASES, DEFAULT_SENSITIVITY, check_phrases, keyphrase_files, model_paths,
+                      normalize_phrase, pronunciations, threshold_exponent)
 
 #: The acoustic model's sample rate (Hz): the microphone is opened at this rate.
 RATE = 16000
@@ -255,7 +250,7 @@ class Spotter:
         Samples continue the previous ones unless ``gap()`` was called: only an
         utterance's first ``t0`` places it in time (capture timestamps jitter).
         A phrase is acted on once the speaker has been quiet for ``QUIET_S``
-        after it (``_fell_quiet``), and only if it stands ``MIN_LEVEL_DB`` above the
+        after it (``fell_quiet``), and only if it stands ``MIN_LEVEL_DB`` above the
         background (``level``) and the gate allows it.
         """
         if self._in_utterance and not self._pending and self._fed > MAX_UTTERANCE_S * RATE and self.gate is not None:
@@ -277,7 +272,7 @@ class Spotter:
         if not spots:
             return []
         heard = pick(spots, self._phones)
-        spoken_end = self._fell_quiet(heard, now)
+        spoken_end = fell_quiet(self.loudness, self.gate, heard, now)
         if spoken_end is None and now - min(h.at for h in spots) < MAX_WAIT_S:
             return []
         level = self.level(heard)
@@ -323,179 +318,25 @@ class Spotter:
             self._pending[key] = Heard(phrase, self.phrases[phrase], start, end, now)
         return list(self._pending.values())
 
-    def _fell_quiet(self, heard: Heard, now: float) -> float | None:
-        """If the last ``QUIET_S`` seconds before ``now``, all of them at least
-        ``END_SLACK_S`` after ``heard`` ended, were quiet (every frame ``QUIET_DROP_DB``
-        under the phrase's loud frames or back near the background: the speaker
-        stopped, and the room's ring died), when the speech ended (``Heard.spoken_end``).
-        None: not quiet (yet)."""
-        if now - QUIET_S < heard.end + END_SLACK_S:
-            return None
-        inside = self.loudness.between(heard.start, heard.end)
-        loud = float(np.percentile(inside, 90)) if inside.size else -120.0
-        floor = self.loudness.floor(heard.start) + QUIET_OVER_FLOOR_DB
-        quiet = max(loud - QUIET_DROP_DB, floor)
-        guide = self.gate.sounding_near(heard.end + END_SLACK_S, now) if self.gate is not None else None
-        # The guide spoke again right after it: its sound is no sign the user went on.
-        until = now if guide is None else guide[0]
-        times, levels = self.loudness.frames(heard.start, until)
-        if guide is None and levels[times >= now - QUIET_S].max(initial=-120.0) > quiet:
-            return None
-        speech = times[levels >= max(levels.max(initial=-120.0) - SPEECH_END_DB, floor)]
-        return float(speech[-1]) + 1 / FRAMES_PER_S if speech.size else heard.end
 
-
-# -- the microphone ------------------------------------------------------------------------
-
-
-class Microphone:
-    """An ALSA capture device read in periods: 16 kHz mono int16 and the capture time of each period.
-
-    Why pyalsaaudio rather than an ``arecord`` child: both cost under 1% of a
-    core here; in-process, an absent or busy device is an exception at open
-    with ALSA's own message (one line for the user), an overrun is reported by
-    the read itself (so the clock can start again), and there is no second
-    process to stop on every way out.
-    """
-
-    def __init__(self, device: str = "default") -> None:
-        """Raises VoiceUnavailable (one line) if the device cannot be opened for capture."""
-        try:
-            import alsaaudio
-        except ImportError as error:
-            raise VoiceUnavailable(f"voice commands need pyalsaaudio ({error})") from None
-        from ..device import _libasound
-
-        _libasound()  # ALSA's own stderr chatter off, as for playback: the user gets one line
-        self.device = device
-        try:
-            self._pcm = alsaaudio.PCM(alsaaudio.PCM_CAPTURE, alsaaudio.PCM_NORMAL, device=device, rate=RATE,
-                                      channels=1, format=alsaaudio.PCM_FORMAT_S16_LE, periodsize=PERIOD,
-                                      periods=8)
-        except alsaaudio.ALSAAudioError as error:
-            raise VoiceUnavailable(f"no microphone: ALSA cannot open {device!r} for capture ({error})") from None
-        self._restart()
-        rate = self._pcm.info().get("rate", RATE) if hasattr(self._pcm, "info") else RATE
-        if rate != RATE:
-            self._pcm.close()
-            raise VoiceUnavailable(f"no microphone: {device!r} records at {rate} Hz, not {RATE} Hz")
-
-    def read(self) -> tuple[np.ndarray, float] | None:
-        """One period of samples and the capture time of its first (monotonic s); None after an overrun.
-
-        The capture clock counts samples from an anchor: each read's return
-        time minus the samples delivered so far bounds the anchor from above
-        (a sample cannot be read before it was captured), and the smallest such
-        bound over the last ``ANCHOR_S`` seconds is taken. Read times alone
-        jitter by tens of ms (PulseAudio hands over audio in bursts); the
-        window follows the small drift between the sound card's clock and the
-        system's.
-        """
-        n, data = self._pcm.read()
-        now = time.monotonic()
-        if n <= 0:
-            self._restart()
-            return None  # overrun (-EPIPE): samples were lost; pyalsaaudio has restarted the stream
-        samples = np.frombuffer(data, dtype="<i2")[:n]
-        first = self._count
-        self._count += n
-        bound = now - self._count / RATE
-        while self._bounds and (self._bounds[-1][1] >= bound or now - self._bounds[0][0] > ANCHOR_S):
-            if self._bounds[-1][1] >= bound:
-                self._bounds.pop()
-            else:
-                self._bounds.popleft()
-        self._bounds.append((now, bound))
-        return samples, self._bounds[0][1] + first / RATE
-
-    def _restart(self) -> None:
-        self._count = 0
-        self._bounds: deque[tuple[float, float]] = deque()  # (read time, anchor bound), bounds increasing
-
-    def close(self) -> None:
-        self._pcm.close()
-
-
-# -- putting it together ----------------------------------------------------------------------
-
-
-class Listener:
-    """A thread: microphone -> gate -> spotter -> ``Command(action, "voice")`` on the queue.
-
-    ``on_heard`` (optional) is called with each ``Heard`` as well, on the
-    listener's thread (the benchmark's log; the player uses the queue only).
-    """
-
-    def __init__(self, commands: Commands, gate: SoundGate, phrases: Mapping[str, Action] | None = None,
-                 sensitivity: float = DEFAULT_SENSITIVITY, device: str = "default",
-                 on_heard: Callable[[Heard], None] | None = None,
-                 microphone: Callable[[str], Microphone] = Microphone) -> None:
-        self.commands = commands
-        self.gate = gate
-        self.phrases = dict(phrases if phrases is not None else DEFAULT_PHRASES)
-        self.sensitivity = sensitivity
-        self.device = device
-        self.on_heard = on_heard
-        self._open_microphone = microphone
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
-        """What ended the thread early (a device unplugged), if anything."""
-        self.heard: deque[Heard] = deque(maxlen=50)
-        self.listened_s = 0.0
-        self.cpu_s = 0.0
-        """Seconds listened and CPU seconds the listening thread used (reading, spotting), once closed."""
-
-    def start(self) -> Listener:
-        """Open the microphone and the recognizer, then listen on a thread.
-
-        Raises VoiceUnavailable with one line when either cannot start.
-        """
-        try:
-            spotter = Spotter(self.phrases, self.sensitivity, gate=self.gate)
-        except ValueError as error:
-            raise VoiceUnavailable(f"voice commands: {error}") from None
-        microphone = self._open_microphone(self.device)
-        self._thread = threading.Thread(target=self._run, args=(microphone, spotter), name="audioguide-voice",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop listening and close the microphone (waits for the current period: 32 ms)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(1.0)
-
-    def _run(self, microphone: Microphone, spotter: Spotter) -> None:
-        if os.environ.get("AUDIOGUIDE_DEBUG"):
-            import sys
-
-            spotter.trace = lambda text: print(f"voice: {text}", file=sys.stderr, flush=True)
-        started, cpu0 = time.monotonic(), time.thread_time()
-        try:
-            while not self._stop.is_set():
-                got = microphone.read()
-                if got is None:
-                    spotter.gap()
-                    continue
-                for heard in spotter.feed(*got):
-                    self.heard.append(heard)
-                    if self.on_heard is not None:
-                        self.on_heard(heard)
-                    self.commands.put(Command(heard.action, "voice"))
-        except Exception as error:  # a device unplugged mid-session: voice stops, play goes on
-            self.error = error
-        finally:
-            microphone.close()
-            self.listened_s, self.cpu_s = time.monotonic() - started, time.thread_time() - cpu0
-            if spotter.trace is not None and self.listened_s > 0:
-                spotter.trace(f"listened {self.listened_s:.1f} s using {self.cpu_s:.2f} s of CPU "
-                              f"({100 * self.cpu_s / self.listened_s:.1f}% of a core)")
-
-
-def default_config_dir() -> Path:
-    """Where the user's control files live: ``$XDG_CONFIG_HOME/audioguide`` (platformdirs)."""
-    from platformdirs import user_config_dir
-
-    return Path(os.environ.get("AUDIOGUIDE_CONFIG_DIR") or user_config_dir("audioguide"))
+def fell_quiet(loudness: Loudness, gate: SoundGate | None, heard: Heard, now: float, quiet_s: float = QUIET_S,
+               slack_s: float = END_SLACK_S) -> float | None:
+    """If the last ``quiet_s`` seconds before ``now``, all of them at least
+    ``slack_s`` after ``heard`` ended, were quiet (every frame ``QUIET_DROP_DB``
+    under the phrase's loud frames or back near the background: the speaker
+    stopped, and the room's ring died), when the speech ended (``Heard.spoken_end``).
+    None: not quiet (yet)."""
+    if now - quiet_s < heard.end + slack_s:
+        return None
+    inside = loudness.between(heard.start, heard.end)
+    loud = float(np.percentile(inside, 90)) if inside.size else -120.0
+    floor = loudness.floor(heard.start) + QUIET_OVER_FLOOR_DB
+    quiet = max(loud - QUIET_DROP_DB, floor)
+    guide = gate.sounding_near(heard.end + slack_s, now) if gate is not None else None
+    # The guide spoke again right after it: its sound is no sign the user went on.
+    until = now if guide is None else guide[0]
+    times, levels = loudness.frames(heard.start, until)
+    if guide is None and levels[times >= now - quiet_s].max(initial=-120.0) > quiet:
+        return None
+    speech = times[levels >= max(levels.max(initial=-120.0) - SPEECH_END_DB, floor)]
+    return float(speech[-1]) + 1 / FRAMES_PER_S if speech.size else heard.end
