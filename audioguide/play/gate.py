@@ -128,12 +128,6 @@ class SoundGate:
         last = self._last_before(end)
         return last is None or (last[1] + self.lag_s <= start and last[1] + self.tail_s < end)
 
-    def counts_from(self, t: float) -> float:
-        """The earliest a phrase ending at ``t`` (monotonic s) may have begun and count: ``lag`` after
-        the last sound before it (-inf: none, or the gate is off)."""
-        last = self._last_before(t) if self.enabled else None
-        return float("-inf") if last is None else last[1] + self.lag_s
-
     def sounding_near(self, t0: float, t1: float) -> tuple[float, float] | None:
         """The sounding interval that makes [t0, t1] not quiet (for messages), or None."""
         last = self._last_before(t1)
