@@ -45,8 +45,8 @@ import listen_audio as la  # noqa: E402
 from alsa_sink import occurrences  # noqa: E402
 
 #: A phrase acted on (a spot the player passed over ends in "ignored").
-SPOTTED = re.compile(r"voice: spotted '([a-z ]+)' ([\d.]+)-([\d.]+) s, speech ended ([\d.]+) s .*background$",
-                     re.MULTILINE)
+SPOTTED = re.compile(r"voice: spotted '([a-z ]+)' ([\d.]+)-([\d.]+) s, speech ended ([\d.]+) s \(read at [\d.]+\)"
+                     r"(, -?\d+ dB over the background)?$", re.MULTILINE)
 CPU = re.compile(r"voice: listened ([\d.]+) s using ([\d.]+) s of CPU")
 
 

@@ -233,7 +233,7 @@ class NeuralSpotter:
             self._done_until = end
             if self.trace is not None:
                 near = self.gate.sounding_near(start, end) or (0.0, 0.0)
-                self.trace(f"{phrase!r} ending {end:.2f} s ignored: the guide was sounding "
+                self.trace(f"{phrase!r} {start:.2f}-{end:.2f} s ignored: the guide was sounding "
                            f"{near[0]:.2f}-{near[1]:.2f} s")
             return
         self._pending = Heard(phrase, self.phrases[phrase], start, end, at)
@@ -248,9 +248,11 @@ class NeuralSpotter:
                                 END_SLACK_S)
         if spoken_end is None and now - heard.at < MAX_WAIT_S:
             return []
-        if self.trace is not None:
-            how = ", followed by more speech: ignored" if spoken_end is None else f", speech ended {spoken_end:.2f} s"
-            self.trace(f"heard {heard.phrase!r} ending {heard.end:.2f} s{how} (read at {time.monotonic():.2f})")
+        if self.trace is not None:  # the shape of voice.Spotter's lines (scripts/bench_live.py reads them)
+            read = f"(read at {time.monotonic():.2f})"
+            self.trace(f"spotted {heard.phrase!r} {heard.start:.2f}-{heard.end:.2f} s, " +
+                       (f"speech ended {spoken_end:.2f} s {read}" if spoken_end is not None else
+                        f"{read}: followed by more speech, ignored"))
         self._pending = None
         self._done_until = max(heard.end, spoken_end or now)
         return [] if spoken_end is None else [replace(heard, at=now, spoken_end=spoken_end)]
