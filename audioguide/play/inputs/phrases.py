@@ -4,7 +4,8 @@ A phrase is a few words from the recognizer's pronouncing dictionary (the CMU
 dictionary inside the pocketsphinx wheel) and an action. This module reads the
 dictionary, checks phrases (known words, two syllables or more), gives each its
 keyword-spotting threshold and spells the decoder's keyphrase list. The
-listening itself is ``voice.py``.
+listening itself is ``listening.py`` (the default phrases: ``neural.py``; the
+user's own: ``voice.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Voice commands: offline keyword spotting on the microphone, turned into Commands.
+"""Voice commands, phrases of the user's own: offline keyword spotting on the microphone's audio.
 
 Recognizer: pocketsphinx's keyword spotting (KWS) with its US English acoustic
 model and dictionary, which ship inside the PyPI wheel: nothing is downloaded,
@@ -24,14 +24,15 @@ is spotted (even one the gate then refuses), so the longest phrases have a
 search of their own (``SOLO_SEARCHES``): a short phrase spotted on the start
 of a long one cannot stop the long one from being heard.
 
-The microphone and the listening thread are ``listening.py``; the default
-phrases are heard by the classifier of ``neural.py``, this spotter hears
-phrases of the user's own. The
-guide's own sound never counts: a phrase that began before the ``SoundGate``
+The guide's own sound never counts: a phrase that began before the ``SoundGate``
 says the device fell silent (or ends within a short tail after it) is passed
 over, without ending the search, so a phrase said right after is heard whole:
 only phrases said in the guide's pauses act.
 
+The microphone and the listening thread are ``listening.py``; the default
+phrases are heard by the classifier of ``neural.py`` (this spotter hears them
+too when built with them, as the benchmark and tests do). ``Heard``,
+``Loudness`` and ``fell_quiet`` here serve both.
 """
 
 from __future__ import annotations
