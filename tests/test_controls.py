@@ -58,6 +58,7 @@ def test_the_default_file_is_read_from_the_config_directory(isolated_config):
     ("keys:\n  bb: next\n", "keys.yaml:2: keys.bb: 'bb' is not a key: use one character or a name (space, enter"),
     ("key:\n  b: next\n", "keys.yaml:1: key: unknown key (did you mean 'keys'?); expected any_key, keys"),
     ("keys: [b]\n", "keys.yaml:1: keys: expected key: action lines, got ['b']"),
+    ("- b\n", "keys.yaml:1: expected keys such as keys: and any_key:, got list"),
     ("keys:\n  b:\n", "keys.yaml:2: keys.b: no action given; the actions are: "),  # "none" takes a key away
     ("any_key:\n", "keys.yaml:1: any_key: no action given; the actions are: "),
     ("keys:\n  true: next\n", "keys.yaml:2: keys.True: YAML read it as true/false: use one character or a name"),
@@ -95,6 +96,7 @@ def test_voice_phrases_and_sensitivity_from_a_file_and_the_flag(tmp_path):
     ("phrases:\n  hold on please:\n", ":2: phrases.hold on please: no action given; the actions are: "),
     ("phrases:\n  '!!': pause\n", ":2: phrases.!!: an empty phrase; write the words to say"),
     ("phrases: {}\n", ":1: phrases: expected phrase: action lines"),
+    ("pause now\n", ":1: expected keys such as phrases: and sensitivity:, got str"),
     ("phrases:\n  hold on please: pause\n  Hold  on please!: go\n",
      ":3: phrases.Hold  on please!: 'Hold  on please!' is the same phrase as 'hold on please'"),
 ])

@@ -115,3 +115,56 @@ def test_default_phrases_go_to_the_classifier_and_the_users_own_to_keyword_spott
     assert [type(s) for s in both] == [neural.NeuralSpotter, voice.Spotter]
     assert both[0].phrases == {"go back": "back"} and set(both[1].phrases) == {"lights off"}
     assert [type(s) for s in spotters({"lights off": "pause"})] == [voice.Spotter]
+
+
+class _Scripted:
+    """A spotter that hears what it is told on its n-th feed."""
+
+    def __init__(self, script: dict[int, voice.Heard]) -> None:
+        self.script, self.fed, self.trace = script, 0, None
+
+    def feed(self, samples, t0):
+        self.fed += 1
+        return [self.script[self.fed]] if self.fed in self.script else []
+
+    def gap(self):
+        pass
+
+
+class _Microphone:
+    def __init__(self, device):
+        self.t = 100.0
+
+    def read(self):
+        import time
+
+        time.sleep(0.002)
+        self.t += voice.PERIOD / RATE
+        return np.zeros(voice.PERIOD, np.int16), self.t
+
+    def close(self):
+        pass
+
+
+def test_one_thing_said_is_one_command_whichever_spotters_hear_it(monkeypatch):
+    """The classifier hears "next step"; keyword spotting then hears a user's "step back" on its
+    second word: only the first acts. A phrase said after it acts."""
+    import queue
+    import time
+
+    from audioguide.play.commands import Command
+    from audioguide.play.inputs import listening
+
+    first = voice.Heard("next step", "next", 101.6, 102.0, 102.1, spoken_end=102.03)
+    same = voice.Heard("step back", "back", 101.6, 102.2, 102.5, spoken_end=102.03)
+    later = voice.Heard("step back", "back", 104.0, 104.6, 104.8, spoken_end=104.6)
+    monkeypatch.setattr(listening, "spotters", lambda *a, **k: [_Scripted({3: first}), _Scripted({5: same, 9: later})])
+    commands: queue.SimpleQueue = queue.SimpleQueue()
+    listener = listening.Listener(commands, SoundGate(), microphone=_Microphone).start()
+    time.sleep(0.3)
+    listener.close()
+    got = []
+    while not commands.empty():
+        got.append(commands.get())
+    assert got == [Command("next", "voice"), Command("back", "voice")]
+    assert [h.phrase for h in listener.heard] == ["next step", "step back"]

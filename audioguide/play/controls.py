@@ -108,8 +108,9 @@ class VoiceConfig:
     source: str = ""
 
 
-def _document(path: str | Path | None, default_name: str) -> yamlfile.Document | None:
-    """The control file named, or the default one if it exists, parsed; None if there is none."""
+def _document(path: str | Path | None, default_name: str, known: tuple[str, ...]) -> yamlfile.Document | None:
+    """The control file named, or the default one if it exists, parsed; None if there is none.
+    ``known``: its keys, named when the file is not a mapping of them."""
     if path is None:
         default = config_dir() / default_name
         if not default.is_file():
@@ -119,7 +120,7 @@ def _document(path: str | Path | None, default_name: str) -> yamlfile.Document |
     if doc.data is None:
         return yamlfile.Document({}, doc.display, doc.lines)
     if not isinstance(doc.data, dict):
-        raise ControlsError(f"{doc.where('')}: expected keys such as {default_name.split('.')[0]}:, "
+        raise ControlsError(f"{doc.where('')}: expected keys such as {' and '.join(k + ':' for k in known)}, "
                             f"got {type(doc.data).__name__}")
     return doc
 
@@ -162,7 +163,7 @@ def load_keys(path: str | Path | None = None, any_key: bool = False) -> KeyMap:
     file lists explicitly. A file's ``any_key: ACTION`` does the same with its
     action; without either, keys not mapped do ``OTHERWISE``. Raises ControlsError (exit 2) with the file and line.
     """
-    doc = _document(path, KEYS_FILE)
+    doc = _document(path, KEYS_FILE, ("keys", "any_key"))
     keys: dict[str, Action] = {} if any_key else dict(DEFAULT_KEYS)
     fallback: Action | None = "toggle" if any_key else OTHERWISE
     if doc is None:
@@ -209,7 +210,7 @@ def load_voice(path: str | Path | None = None, sensitivity: float | str | None =
     """
     from .inputs.phrases import DEFAULT_PHRASES, VoiceUnavailable, check_phrases, normalize_phrase
 
-    doc = _document(path, VOICE_FILE)
+    doc = _document(path, VOICE_FILE, ("phrases", "sensitivity"))
     phrases: dict[str, Action] = dict(DEFAULT_PHRASES)
     level = DEFAULT_SENSITIVITY
     if doc is not None:

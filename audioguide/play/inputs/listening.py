@@ -114,6 +114,13 @@ class Microphone:
         self._pcm.close()
 
 
+def overlaps(heard: Heard, acted: Heard) -> bool:
+    """Whether ``heard`` was said during ``acted`` (a command already acted on): two spotters can
+    each hear something in one stretch of speech (the classifier "next step", keyword spotting a
+    user's "step back" on its second word); one thing said is one command, the first acted on."""
+    return heard.start < (acted.spoken_end or acted.end) and heard.end > acted.start
+
+
 # -- putting it together ----------------------------------------------------------------------
 
 
@@ -184,6 +191,10 @@ class Listener:
                         spotter.gap()
                     continue
                 for heard in (h for spotter in hearing for h in spotter.feed(*got)):
+                    if self.heard and overlaps(heard, self.heard[-1]):
+                        if trace is not None:
+                            trace(f"{heard.phrase!r} dropped: said while {self.heard[-1].phrase!r} was")
+                        continue
                     self.heard.append(heard)
                     if self.on_heard is not None:
                         self.on_heard(heard)
