@@ -1,6 +1,6 @@
 """Train the voice commands' classifier head (``audioguide/data/voice_commands.npz``).
 
-``.venv/bin/python scripts/train_voice.py [--work DIR]`` (about 10 minutes on 2 cores; needs the
+``.venv/bin/python scripts/train_voice.py [--work DIR]`` (about 20 minutes on 2 cores; needs the
 dev tools: scikit-learn). Everything comes from the TUNING pool of scripts/bench --listen
 (listen_audio.py: its speakers, rooms and seeds), never the report pool that measures it:
 
