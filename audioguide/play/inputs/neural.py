@@ -112,13 +112,13 @@ class Embedder:
         self._mel = onnxruntime.InferenceSession(str(get_mel_model_path()), options, providers=["CPUExecutionProvider"])
         self._emb = onnxruntime.InferenceSession(str(get_embedding_model_path()), options,
                                                  providers=["CPUExecutionProvider"])
+        self._mel_input, self._emb_input = self._mel.get_inputs()[0].name, self._emb.get_inputs()[0].name
         self.reset()
 
     def reset(self) -> None:
         """Start afresh (samples were lost): nothing before counts. The input starts as a quiet
         room (the dither alone), so the first comes 80 ms after the first sample, not 2 s."""
         self._raw = np.zeros(0, np.float32)
-        self._started = False
         self._dither = np.random.default_rng(0)
         if self._quiet is None:
             quiet = self._dither.normal(0.0, DITHER / 32768.0, (MEL_WINDOW - 1) * 160 + 512).astype(np.float32)
@@ -129,11 +129,11 @@ class Embedder:
         self.fed = 0  # samples taken in since the reset
 
     def _mel_of(self, audio: np.ndarray) -> np.ndarray:
-        mel = self._mel.run(None, {self._mel.get_inputs()[0].name: audio[None, :]})[0]
+        mel = self._mel.run(None, {self._mel_input: audio[None, :]})[0]
         return mel.reshape(-1, 32) / 10.0 + 2.0  # openWakeWord's scaling of the model's dB
 
     def _embedding(self, frames: np.ndarray) -> np.ndarray:
-        return self._emb.run(None, {self._emb.get_inputs()[0].name: frames[None, :, :, None]})[0].reshape(96)
+        return self._emb.run(None, {self._emb_input: frames[None, :, :, None]})[0].reshape(96)
 
     def feed(self, samples: np.ndarray) -> list[int]:
         """Take int16 ``samples``; for each full set of ``EMBEDDINGS`` made, the count of samples
@@ -141,12 +141,12 @@ class Embedder:
         dither = self._dither.normal(0.0, DITHER, len(samples))
         self._raw = np.concatenate([self._raw, (samples.astype(np.float32) + dither.astype(np.float32)) / 32768.0])
         done = []
-        need = HOP + (MEL_CONTEXT if self._started else 0)
+        need = HOP + (MEL_CONTEXT if self.fed else 0)  # the first step has no context before it
         while len(self._raw) >= need:
             mel = self._mel_of(self._raw[:need])
             self._raw = self._raw[need - MEL_CONTEXT:]
             self.fed += HOP
-            self._started, need = True, HOP + MEL_CONTEXT
+            need = HOP + MEL_CONTEXT
             self._frames = np.concatenate([self._frames, mel])[-MEL_WINDOW:]
             self.embeddings.append(self._embedding(self._frames))
             done.append(self.fed)
@@ -175,14 +175,14 @@ class NeuralSpotter:
     """
 
     def __init__(self, phrases: Mapping[str, Action], sensitivity: float = DEFAULT_SENSITIVITY,
-                 gate: SoundGate | None = None, probability: float | None = None) -> None:
+                 gate: SoundGate | None = None) -> None:
         if not 0.0 <= sensitivity <= 1.0:
             raise ValueError(f"sensitivity must be 0..1, got {sensitivity}")
         self.phrases = {normalize_phrase(p): a for p, a in phrases.items()}
         unknown = sorted(set(self.phrases) - set(known_phrases()))
         if unknown:
             raise ValueError(f"the classifier was not trained on {', '.join(map(repr, unknown))}")
-        self.probability = threshold(sensitivity) if probability is None else probability
+        self.probability = threshold(sensitivity)
         self.embedder = Embedder()
         self.loudness = Loudness()
         self.gate = gate
